@@ -1,0 +1,1 @@
+"""Connectors: one module per remote service, and the sandbox emulators."""

@@ -1,0 +1,56 @@
+"""Building the real SDK clients for a configured endpoint (the real service, a proxy, or the sandbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httplib2
+import httpx
+from googleapiclient.discovery import build
+from todoist_api_python._core.endpoints import API_URL as TODOIST_DEFAULT_URL
+from todoist_api_python.api import TodoistAPI
+
+GOOGLE_DEFAULT_ROOT = "https://www.googleapis.com/"
+
+
+def todoist_http(base_url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An httpx client for Todoist at `base_url`.
+
+    The SDK always builds URLs from its default `API_URL`; a request hook moves them to
+    `base_url`, so the SDK and our raw `/sync` calls share one client and one setting.
+    """
+    base = httpx.URL(base_url.rstrip("/"))
+    default = TODOIST_DEFAULT_URL.rstrip("/")
+
+    def to_base(request: httpx.Request) -> None:
+        url = str(request.url)
+        if base_url.rstrip("/") != default and url.startswith(default):
+            rest = httpx.URL(base.raw_path.decode() + url[len(default) :])
+            request.url = request.url.copy_with(
+                scheme=base.scheme, host=base.host, port=base.port, raw_path=rest.raw_path
+            )
+            request.headers["host"] = base.netloc.decode()
+
+    timeout = httpx.Timeout(connect=10, read=60, write=60, pool=10)
+    return httpx.Client(transport=transport, timeout=timeout, event_hooks={"request": [to_base]})
+
+
+def todoist_api(token: str, client: httpx.Client) -> TodoistAPI:
+    return TodoistAPI(token, client=client)
+
+
+def calendar_service(http: httplib2.Http, api_root: str = GOOGLE_DEFAULT_ROOT) -> Any:
+    """The Calendar v3 resource from the bundled discovery document, at `api_root`."""
+    return build(
+        "calendar",
+        "v3",
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": api_root.rstrip("/") + "/calendar/v3/"},
+    )
+
+
+def calendar_batch_uri(api_root: str = GOOGLE_DEFAULT_ROOT) -> str:
+    """The batch endpoint; the client ignores `api_endpoint` for batches, so pass this explicitly."""
+    return api_root.rstrip("/") + "/batch/calendar/v3"

@@ -1,0 +1,184 @@
+"""The sandbox's wire layer: plain requests and responses, the request log, latency and faults.
+
+Each emulator is an `App`: a pure-ish `handle(Request) -> Response` over its own in-memory state.
+`Wire` sits in front of the apps and adds what tests and benchmarks need: a log with read/write
+counts, an injected latency, and failures (the Nth request, a seeded fraction, or "apply the
+write, then drop the connection"). The adapters in `transport.py` and the loopback server in
+`server.py` turn real HTTP (httpx, httplib2, sockets) into these requests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str  # raw (still percent-encoded) path, e.g. /calendar/v3/calendars/me%40x/events
+    query: tuple[tuple[str, str], ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)  # keys lower-cased
+    body: bytes = b""
+
+    @classmethod
+    def from_url(
+        cls, method: str, url: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Request:
+        parts = urlsplit(url)
+        return cls(
+            method=method.upper(),
+            path=parts.path,
+            query=tuple(parse_qsl(parts.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+            body=body,
+        )
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The first value of a query parameter."""
+        return next((v for k, v in self.query if k == name), default)
+
+    def args(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter."""
+        return [v for k, v in self.query if k == name]
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+        return cls(
+            status,
+            {"content-type": "application/json; charset=UTF-8", **(headers or {})},
+            json.dumps(payload).encode(),
+        )
+
+    @classmethod
+    def empty(cls, status: int = 204) -> Response:
+        return cls(status)
+
+
+class App(Protocol):
+    """One emulated service."""
+
+    service: str  # "todoist" or "google"
+
+    def handles(self, path: str) -> bool: ...
+
+    def handle(self, request: Request) -> Response: ...
+
+    def fault(self, status: int, retry_after: int) -> Response:
+        """The error body this service sends for an injected failure of `status`."""
+        ...
+
+
+class DroppedConnection(Exception):
+    """Raised by `Wire.dispatch` when a fault says: the request was applied, the answer is lost."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    service: str
+    method: str
+    path: str
+    status: int  # 0 for a dropped connection
+
+    @property
+    def is_write(self) -> bool:
+        return self.method in WRITE_METHODS and not self.path.endswith("/freeBusy")
+
+
+@dataclass
+class Faults:
+    """Failure injection. Positions count requests (or writes) from the last `reset`, from 1."""
+
+    fail_at: dict[int, int] = field(default_factory=dict)  # request number -> status
+    drop_after_write: set[int] = field(default_factory=set)  # write number -> drop its answer
+    fraction: float = 0.0  # seeded share of requests failing
+    fraction_statuses: tuple[int, ...] = (429, 500, 503)
+    drop_in_fraction: bool = True  # a share of the storm is "applied, then dropped"
+    retry_after: int = 1
+    seed: int = 0
+    service: str | None = None  # only this service's requests, or all
+    _rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng.seed(self.seed)
+
+
+class Wire:
+    """Routes requests to the apps; logs, delays and fails them as the test controls say."""
+
+    def __init__(self, apps: list[App], latency: float = 0.0) -> None:
+        self.apps = apps
+        self.latency = latency
+        self.faults = Faults()
+        self.log: list[LogEntry] = []
+        self._requests = 0
+        self._writes = 0
+        self._lock = threading.RLock()
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def reset(self, faults: Faults | None = None) -> None:
+        """Clear the log and counters; install new faults (or none)."""
+        with self._lock:
+            self.log.clear()
+            self._requests = self._writes = 0
+            self.faults = faults or Faults()
+
+    def counts(self, service: str | None = None) -> Counter[str]:
+        """`reads` and `writes` (HTTP requests) so far, for one service or all."""
+        c: Counter[str] = Counter(reads=0, writes=0)
+        for e in self.log:
+            if service is None or e.service == service:
+                c["writes" if e.is_write else "reads"] += 1
+        return c
+
+    def dispatch(self, request: Request) -> Response:
+        app = next((a for a in self.apps if a.handles(request.path)), None)
+        if app is None:
+            return Response.json(404, {"error": f"no sandbox route for {request.path}"})
+        if self.latency:
+            self.sleep(self.latency)
+        with self._lock:
+            f = self.faults
+            targeted = f.service in (None, app.service)
+            is_write = request.method in WRITE_METHODS
+            if targeted:
+                self._requests += 1
+                self._writes += is_write
+            n, w = self._requests, self._writes
+            status = f.fail_at.get(n) if targeted else None
+            drop = targeted and is_write and w in f.drop_after_write
+            if targeted and status is None and not drop and f.fraction:
+                if f._rng.random() < f.fraction:
+                    if is_write and f.drop_in_fraction and f._rng.random() < 0.25:
+                        drop = True
+                    else:
+                        status = f._rng.choice(f.fraction_statuses)
+            if status is not None:
+                response = app.fault(status, f.retry_after)
+            else:
+                response = app.handle(request)
+            self.log.append(
+                LogEntry(app.service, request.method, request.path, 0 if drop else response.status)
+            )
+        if drop:
+            raise DroppedConnection(f"{request.method} {request.path}")
+        return response
