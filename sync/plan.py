@@ -7,6 +7,8 @@ come from its milestone), so the rest of careersync never has to ask "what if it
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 from typing import Literal
@@ -19,6 +21,17 @@ KINDS: tuple[Kind, ...] = ("knowledge", "skills", "experience")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Every = Literal["day", "week", "2 weeks", "month"]
+EVERY: tuple[Every, ...] = ("day", "week", "2 weeks", "month")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def slug(title: str) -> str:
+    """The default id made from a title: ASCII lowercase, runs of other characters as '-', 63 max.
+
+    May be empty (a title of only punctuation); the loader then asks for an explicit id.
+    """
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:63].rstrip("-")
 
 
 class _Model(BaseModel):
@@ -32,6 +45,11 @@ class Vision(_Model):
     doing: str | None = None
     who: str | None = None
     notes: str | None = None
+
+    def text(self) -> str:
+        """The vision as one text, as the Todoist project description shows it."""
+        parts = {"Where": self.where, "Doing": self.doing, "Who": self.who, "Notes": self.notes}
+        return "\n".join(f"{label}: {value}" for label, value in parts.items() if value)
 
 
 class Window(_Model):
@@ -82,6 +100,10 @@ class Action(_Model):
     until: date | None = None  # resolved for recurring actions: the milestone's due
     notes: str | None = None
 
+    @property
+    def recurring(self) -> bool:
+        return self.recurrence is not None
+
 
 class Milestone(_Model):
     """A big step toward the vision, with a target date."""
@@ -117,6 +139,11 @@ class Plan(_Model):
         for milestone in self.milestones:
             for action in milestone.actions:
                 yield milestone, action
+
+    def task_count(self) -> int:
+        """Todoist tasks the plan makes: a checkpoint per milestone, a task per action and per
+        checklist item (a recurring action is one task)."""
+        return len(self.milestones) + sum(1 + len(a.checklist) for _, a in self.actions())
 
     def milestone(self, milestone_id: str) -> Milestone:
         return next(m for m in self.milestones if m.id == milestone_id)

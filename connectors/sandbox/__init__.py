@@ -23,7 +23,7 @@ from connectors.sandbox.wire import Faults, Wire
 
 __all__ = ["TODOIST_TOKEN", "Faults", "Sandbox"]
 
-TODOIST_TOKEN = "sandbox-todoist-token"  # noqa: S105 - a fixed fake, accepted only by the sandbox
+TODOIST_TOKEN = "sandbox-todoist-token"
 GOOGLE_CLIENT = {
     "client_id": "sandbox-client.apps.googleusercontent.com",
     "client_secret": "sandbox-client-secret",

@@ -10,7 +10,6 @@ client code sees exactly what it would see when a real connection drops after th
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import httplib2
@@ -56,7 +55,7 @@ class Httplib2Http(httplib2.Http):
         except DroppedConnection as exc:
             raise ConnectionResetError("Connection reset by peer") from exc
         except TimeoutError as exc:  # pragma: no cover - latency faults raise this
-            raise socket.timeout(str(exc)) from exc
+            raise TimeoutError(str(exc)) from exc
         info = httplib2.Response({"status": str(resp.status), **resp.headers})
         info.status = resp.status
         return info, resp.body

@@ -92,16 +92,23 @@ class DroppedConnection(Exception):
     """Raised by `Wire.dispatch` when a fault says: the request was applied, the answer is lost."""
 
 
+def is_write(request: Request) -> bool:
+    """Whether a request changes anything: POSTs that only read (a `/sync` read, a free/busy
+    query, a token refresh) are reads."""
+    if request.method not in WRITE_METHODS:
+        return False
+    if request.path.endswith("/sync"):
+        return b"commands" in request.body
+    return not request.path.endswith(("/freeBusy", "/token"))
+
+
 @dataclass(frozen=True)
 class LogEntry:
     service: str
     method: str
     path: str
     status: int  # 0 for a dropped connection
-
-    @property
-    def is_write(self) -> bool:
-        return self.method in WRITE_METHODS and not self.path.endswith("/freeBusy")
+    is_write: bool
 
 
 @dataclass
@@ -159,25 +166,27 @@ class Wire:
         with self._lock:
             f = self.faults
             targeted = f.service in (None, app.service)
-            is_write = request.method in WRITE_METHODS
+            write = is_write(request)
             if targeted:
                 self._requests += 1
-                self._writes += is_write
+                self._writes += write
             n, w = self._requests, self._writes
             status = f.fail_at.get(n) if targeted else None
-            drop = targeted and is_write and w in f.drop_after_write
-            if targeted and status is None and not drop and f.fraction:
-                if f._rng.random() < f.fraction:
-                    if is_write and f.drop_in_fraction and f._rng.random() < 0.25:
-                        drop = True
-                    else:
-                        status = f._rng.choice(f.fraction_statuses)
+            drop = targeted and write and w in f.drop_after_write
+            storm = targeted and status is None and not drop and f.fraction
+            if storm and f._rng.random() < f.fraction:
+                if write and f.drop_in_fraction and f._rng.random() < 0.25:
+                    drop = True
+                else:
+                    status = f._rng.choice(f.fraction_statuses)
             if status is not None:
                 response = app.fault(status, f.retry_after)
             else:
                 response = app.handle(request)
             self.log.append(
-                LogEntry(app.service, request.method, request.path, 0 if drop else response.status)
+                LogEntry(
+                    app.service, request.method, request.path, 0 if drop else response.status, write
+                )
             )
         if drop:
             raise DroppedConnection(f"{request.method} {request.path}")

@@ -95,5 +95,3 @@ def env(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Env]:
     finally:
         server.shutdown()
         server.server_close()
-
-

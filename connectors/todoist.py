@@ -1,0 +1,436 @@
+"""The Todoist connector: gather the plan's project, apply actions as `/sync` commands.
+
+Reads use `/api/v1/sync` with a stored `sync_token` (one request per run once the first full read
+is done) and a mirror of the project in the state store; a full read also asks the SDK for tasks
+completed since the plan started, because full syncs leave completed tasks out.
+Writes are `/sync` commands, up to 100 per request. Each command's `uuid` is recorded in the state
+store before it is sent and re-sent unchanged after a timeout or a crash, so Todoist never applies
+a command twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from todoist_api_python._core.endpoints import API_URL
+from todoist_api_python.api import TodoistAPI
+
+from connectors.retry import RetryPolicy, retrying
+from connectors.todoist_map import remote_project, remote_section, remote_task, task_args
+from sync.errors import AuthError, RateLimited, RemoteError, TransientError
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Link,
+    Record,
+    Remote,
+    Service,
+    Snapshot,
+    Update,
+)
+from sync.plan import Plan
+from sync.state import Pending, StateStore
+
+SERVICE: Service = "todoist"
+T = TypeVar("T")
+SYNC_URL = f"{API_URL}/sync"
+BATCH = 100  # commands per /sync request (documented limit)
+RESOURCES = ["projects", "sections", "items"]
+COMPLETED_WINDOW = timedelta(days=90)  # the API allows up to 3 months per query
+
+
+@dataclass
+class Applied:
+    writes: int = 0  # commands that landed
+    errors: list[str] = field(default_factory=list)
+
+
+def map_error(response: httpx.Response) -> RemoteError:
+    """A Todoist error response as one of careersync's errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    tag, message = body.get("error_tag", ""), body.get("error") or response.reason_phrase
+    status = response.status_code
+    if status == 401 or tag == "AUTH_INSUFFICIENT_TOKEN_SCOPE":
+        return AuthError(
+            SERVICE,
+            f"the API token was rejected ({message})",
+            "run `careersync auth todoist` with the token from Settings > Integrations > Developer",
+            status,
+        )
+    if status == 429:
+        extra = body.get("error_extra") or {}
+        after = extra.get("retry_after") or response.headers.get("retry-after") or 60
+        return RateLimited(SERVICE, float(after), status)
+    if status >= 500:
+        return TransientError(SERVICE, f"server error {status} ({message})", None, status)
+    if tag == "MAX_ITEMS_LIMIT_REACHED":
+        return RemoteError(
+            SERVICE,
+            "the project is full (Todoist allows 300 active tasks per project)",
+            "complete or remove tasks in it, or split the plan in two",
+            status,
+        )
+    return RemoteError(SERVICE, f"request refused ({status} {tag or message})", None, status)
+
+
+def _transport(call: Any) -> Any:
+    """Run an HTTP call, turning transport failures and error statuses into careersync errors."""
+    try:
+        return call()
+    except httpx.HTTPStatusError as exc:
+        raise map_error(exc.response) from exc
+    except httpx.TransportError as exc:
+        raise TransientError(SERVICE, f"connection failed ({type(exc).__name__})") from exc
+
+
+class TodoistConnector:
+    def __init__(
+        self,
+        client: httpx.Client,
+        token: str,
+        store: StateStore,
+        plan: Plan,
+        *,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.token = token
+        self.api = TodoistAPI(token, client=client)
+        self.store = store
+        self.plan = plan
+        self.policy = policy or RetryPolicy()
+        self.section_keys = {m.title: f"section:{m.id}" for m in plan.milestones}
+
+    # Reading -----------------------------------------------------------------------------
+    def _sync(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+
+        def post() -> dict[str, Any]:
+            response = self.client.post(SYNC_URL, json=payload, headers=headers)
+            response.raise_for_status()
+            data: dict[str, Any] = response.json()
+            return data
+
+        return retrying(self.policy, lambda: _transport(post))
+
+    def gather(self, now: datetime, *, persist: bool = True) -> Snapshot:
+        """The plan's project as it is now: one `/sync` read (plus completed tasks on a full read).
+
+        With `persist`, the mirror and the new sync token are saved (not for a dry run).
+        """
+        plan_id = self.plan.id
+        token = self.store.cursor(plan_id, SERVICE, "sync_token")
+        data = self._sync({"sync_token": token or "*", "resource_types": RESOURCES})
+        full = bool(data.get("full_sync", token is None))
+        previous = self.store.mirror(plan_id, SERVICE)
+        mirror = {} if full else dict(previous)
+        for kind, objects in (("project", "projects"), ("section", "sections"), ("item", "items")):
+            for obj in data.get(objects, []):
+                mirror[f"{kind}:{obj['id']}"] = obj
+        project_id = self._project_id(mirror)
+        if full and project_id:
+            for obj in self._completed(project_id, now):
+                mirror.setdefault(f"item:{obj['id']}", obj)
+        ours = {k: v for k, v in mirror.items() if _belongs(k, v, project_id)}
+        if not persist:
+            return self._snapshot(ours)
+        with self.store.transaction():
+            self._record_occurrences(previous, ours)
+            self.store.update_mirror(plan_id, SERVICE, ours, replace=True)
+            self.store.set_cursor(plan_id, SERVICE, "sync_token", data.get("sync_token"))
+        return self._snapshot(ours)
+
+    def _project_id(self, mirror: Mapping[str, Mapping[str, Any]]) -> str | None:
+        record = self.store.records(self.plan.id, SERVICE).get("project")
+        if record is not None:
+            return record.remote_id
+        for key, obj in mirror.items():
+            mine = key.startswith("project:") and remote_project(obj, self.plan.id).key
+            if mine and not obj.get("is_deleted"):
+                return str(obj["id"])
+        return None
+
+    def _completed(self, project_id: str, now: datetime) -> Iterator[dict[str, Any]]:
+        """Tasks completed in the project since the plan started (full syncs omit them)."""
+        since = datetime.combine(self.plan.start, datetime.min.time(), self.plan.tz) - timedelta(
+            days=7
+        )
+        while since < now:
+            until = min(since + COMPLETED_WINDOW, now)
+            pages = _transport(
+                lambda s=since, u=until: list(
+                    self.api.get_completed_tasks_by_completion_date(since=s, until=u, limit=200)
+                )
+            )
+            for page in pages:
+                for task in page:
+                    if task.project_id == project_id:
+                        yield _task_dict(task)
+            since = until
+
+    def _record_occurrences(
+        self, previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """A recurring task whose due date moved forward was completed once more."""
+        for key, obj in current.items():
+            old = previous.get(key)
+            due, old_due = obj.get("due") or {}, (old or {}).get("due") or {}
+            if not (due.get("is_recurring") and old_due.get("date") and due.get("date")):
+                continue
+            marked = remote_task(obj, {}, self.plan.id).key
+            if marked and str(due["date"])[:10] > str(old_due["date"])[:10]:
+                at = datetime.fromisoformat(obj["updated_at"].replace("Z", "+00:00"))
+                self.store.add_occurrence(self.plan.id, marked.split(":", 1)[1], at)
+
+    def _snapshot(self, mirror: Mapping[str, Mapping[str, Any]]) -> Snapshot:
+        records = self.store.records(self.plan.id, SERVICE)
+        keys = {r.remote_id: k for k, r in records.items()}
+        remotes: dict[str, Remote] = {}
+        for name, obj in mirror.items():
+            kind = name.split(":", 1)[0]
+            if kind == "project":
+                remote = remote_project(obj, self.plan.id)
+            elif kind == "section":
+                remote = remote_section(obj, self.section_keys)
+            else:
+                continue
+            remotes[remote.remote_id] = remote
+            if remote.key and remote.remote_id not in keys:
+                keys[remote.remote_id] = remote.key
+        items = [obj for name, obj in mirror.items() if name.startswith("item:")]
+        for obj in items:  # marks first, so parents resolve
+            marked = remote_task(obj, {}, self.plan.id).key
+            if marked and obj["id"] not in keys:
+                keys[obj["id"]] = marked
+        for obj in items:
+            remote = remote_task(obj, keys, self.plan.id)
+            remotes[remote.remote_id] = remote
+        return Snapshot(remotes)
+
+    # Writing -----------------------------------------------------------------------------
+    def replay(self) -> Applied:
+        """Re-send commands recorded by a run that stopped before it heard back."""
+        pending = self.store.pending(self.plan.id, SERVICE)
+        applied = Applied()
+        ids = {k: r.remote_id for k, r in self.store.records(self.plan.id, SERVICE).items()}
+        for batch in _chunks(pending, BATCH):
+            self._send(batch, ids, {}, applied, recorded=True)
+        return applied
+
+    def apply(self, actions: Sequence[Action]) -> Applied:
+        plan_id = self.plan.id
+        applied = Applied()
+        with self.store.transaction():
+            for action in actions:
+                if isinstance(action, Link):
+                    record = Record(
+                        action.key,
+                        action.remote_id,
+                        action.synced,
+                        action.status,
+                        action.completed_at,
+                    )
+                    self.store.put(plan_id, SERVICE, record)
+                elif isinstance(action, Forget):
+                    self.store.remove(plan_id, SERVICE, action.key)
+        ids = {k: r.remote_id for k, r in self.store.records(plan_id, SERVICE).items()}
+        commands = list(self._commands(actions, ids))
+        temps: dict[str, str] = {}
+        for batch in _chunks(commands, BATCH):
+            self._send(batch, ids, temps, applied, recorded=False)
+        return applied
+
+    def _commands(self, actions: Iterable[Action], ids: dict[str, str]) -> Iterator[Pending]:
+        for action in actions:
+            if isinstance(action, Create):
+                temp = str(uuid.uuid4())
+                ids[action.key] = temp
+                yield _pending(
+                    self._create(action, ids, temp), action.key, "create", action.item.fields
+                )
+            elif isinstance(action, Update):
+                yield from self._update(action, ids)
+            elif isinstance(action, Delete):
+                kind = {"project": "project", "section": "section"}.get(action.kind, "item")
+                yield _pending(
+                    {"type": f"{kind}_delete", "args": {"id": action.remote_id}},
+                    action.key,
+                    "delete",
+                )
+
+    def _create(self, action: Create, ids: Mapping[str, str], temp: str) -> dict[str, Any]:
+        item, fields = action.item, action.item.fields
+        if item.kind == "project":
+            return {"type": "project_add", "temp_id": temp, "args": dict(fields)}
+        project = ids["project"]
+        if item.kind == "section":
+            args = {"name": fields["name"], "project_id": project, "section_order": fields["order"]}
+            return {"type": "section_add", "temp_id": temp, "args": args}
+        args = {**task_args(fields), "project_id": project, "child_order": fields["order"]}
+        args.update(self._place(fields["parent"], ids))
+        return {"type": "item_add", "temp_id": temp, "args": args}
+
+    @staticmethod
+    def _place(parent: str | None, ids: Mapping[str, str]) -> dict[str, str]:
+        """Where a task goes: under a parent task, in a section, or at the project's top."""
+        if parent is None or parent not in ids or parent == "project":
+            return {"project_id": ids["project"]}
+        return {("parent_id" if parent.startswith("task:") else "section_id"): ids[parent]}
+
+    def _update(self, action: Update, ids: Mapping[str, str]) -> Iterator[Pending]:
+        rid, changes, kind = action.remote_id, dict(action.changes), action.item.kind
+        synced = action.item.fields
+        commands: list[dict[str, Any]] = []
+        if kind == "project":
+            commands.append({"type": "project_update", "args": {"id": rid, **changes}})
+        elif kind == "section":
+            if "name" in changes:
+                commands.append(
+                    {"type": "section_update", "args": {"id": rid, "name": changes["name"]}}
+                )
+            if "order" in changes:
+                order = {"id": rid, "section_order": changes["order"]}
+                commands.append({"type": "section_reorder", "args": {"sections": [order]}})
+        else:
+            args = task_args(changes)
+            if args:
+                commands.append({"type": "item_update", "args": {"id": rid, **args}})
+            if "parent" in changes:
+                commands.append(
+                    {
+                        "type": "item_move",
+                        "args": {"id": rid, **self._place(changes["parent"], ids)},
+                    }
+                )
+            if "order" in changes:
+                order = {"id": rid, "child_order": changes["order"]}
+                commands.append({"type": "item_reorder", "args": {"items": [order]}})
+        for n, command in enumerate(commands, start=1):
+            last = n == len(commands)
+            yield _pending(command, action.key, "update" if last else "part", synced)
+
+    def _send(
+        self,
+        batch: Sequence[Pending],
+        ids: dict[str, str],
+        temps: dict[str, str],
+        applied: Applied,
+        *,
+        recorded: bool,
+    ) -> None:
+        commands = [_resolve(p.command["command"], temps) for p in batch]
+        batch = [
+            Pending(p.uuid, {**p.command, "command": c})
+            for p, c in zip(batch, commands, strict=True)
+        ]
+        if not recorded:
+            self.store.add_pending(self.plan.id, SERVICE, batch)
+        data = self._sync({"commands": commands})
+        statuses: Mapping[str, Any] = data.get("sync_status") or {}
+        temps.update(data.get("temp_id_mapping") or {})
+        with self.store.transaction():
+            for pending in batch:
+                self._landed(pending, statuses.get(pending.uuid), temps, ids, applied)
+            self.store.clear_pending(p.uuid for p in batch)
+
+    def _landed(
+        self,
+        pending: Pending,
+        status: Any,
+        temps: Mapping[str, str],
+        ids: dict[str, str],
+        applied: Applied,
+    ) -> None:
+        plan_id, meta = self.plan.id, pending.command
+        key, op, command = meta["key"], meta["op"], meta["command"]
+        if status != "ok":
+            tag = (status or {}).get("error_tag", "no answer")
+            if tag in ("ITEM_NOT_FOUND", "NOT_FOUND") or "NOT_FOUND" in str(tag):
+                if op == "delete":
+                    self.store.remove(plan_id, SERVICE, key)
+                else:
+                    self.store.set_status(plan_id, SERVICE, key, "dismissed", None)
+                return
+            message = (status or {}).get("error", tag)
+            applied.errors.append(f"{key}: {command['type']} failed: {message} ({tag})")
+            return
+        applied.writes += 1
+        if op == "create":
+            remote_id = temps.get(command.get("temp_id", ""))
+            if remote_id is None:
+                return  # landed, but the id is unknown: the next gather re-links it by its marker
+            ids[key] = remote_id
+            self.store.put(plan_id, SERVICE, Record(key, remote_id, meta["synced"]))
+        elif op == "update":
+            rid = command["args"].get("id") or ids[key]
+            self.store.put(plan_id, SERVICE, Record(key, rid, meta["synced"]))
+        elif op == "delete":
+            self.store.remove(plan_id, SERVICE, key)
+
+
+def _pending(
+    command: dict[str, Any], key: str, op: str, synced: Mapping[str, Any] | None = None
+) -> Pending:
+    uid = str(uuid.uuid4())
+    meta = {"command": {**command, "uuid": uid}, "key": key, "op": op, "synced": dict(synced or {})}
+    return Pending(uid, meta)
+
+
+def _resolve(command: dict[str, Any], temps: Mapping[str, str]) -> dict[str, Any]:
+    """Swap temp ids that earlier requests already mapped for the real ids."""
+    args = {
+        k: temps.get(v, v) if isinstance(v, str) and k.endswith("_id") else v
+        for k, v in command["args"].items()
+    }
+    return {**command, "args": args}
+
+
+def _belongs(name: str, obj: Mapping[str, Any], project_id: str | None) -> bool:
+    if project_id is None:
+        return False
+    if name.startswith("project:"):
+        return bool(obj["id"] == project_id)
+    return bool(obj.get("project_id") == project_id)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _task_dict(task: Any) -> dict[str, Any]:
+    """An SDK `Task` back in the API's shape, for the mirror."""
+    due = task.due
+    return {
+        "id": task.id,
+        "project_id": task.project_id,
+        "section_id": task.section_id,
+        "parent_id": task.parent_id,
+        "content": task.content,
+        "description": task.description,
+        "labels": list(task.labels or []),
+        "priority": task.priority,
+        "child_order": task.order,
+        "due": None
+        if due is None
+        else {"date": str(due.date), "string": due.string, "is_recurring": due.is_recurring},
+        "deadline": None if task.deadline is None else {"date": str(task.deadline.date)},
+        "duration": None
+        if task.duration is None
+        else {"amount": task.duration.amount, "unit": task.duration.unit},
+        "checked": True,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "updated_at": task.updated_at.isoformat() if task.updated_at else None,
+        "is_deleted": False,
+    }

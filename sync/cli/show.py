@@ -1,0 +1,65 @@
+"""`careersync show PLAN`: the plan as a readable timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from sync.cli.common import PLAN_ARG, console, load
+from sync.durations import format_duration
+from sync.outline import occurrences, outline
+
+
+def show(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
+    """Show the plan as a timeline: vision, milestones, actions, effort and time available.
+
+    Example: careersync show plan.yaml
+    """
+    p = load(ctx, plan).plan
+    o = outline(p)
+    console.print(Text(p.title, style="bold"), Text(f"  {p.start} to {p.end}, {p.timezone}"))
+    vision = [(k, getattr(p.vision, k)) for k in ("where", "doing", "who", "notes")]
+    for key, value in vision:
+        if value:
+            console.print(f"  [dim]{key:>5}[/] {value}")
+    tree = Tree("[bold]Milestones[/]")
+    for m in p.milestones:
+        after = f"  after {', '.join(m.after)}" if m.after else ""
+        node = tree.add(
+            f"[cyan]{m.due}[/]  [bold]{m.title}[/]  [magenta]{m.kind or ''}[/]"
+            f"  {format_duration(o.by_milestone[m.id])}{after}"
+        )
+        for a in m.actions:
+            marks = []
+            if a.first:
+                marks.append("[red]first[/]")
+            if a.recurrence:
+                days = f" on {', '.join(a.recurrence.days)}" if a.recurrence.days else ""
+                n = occurrences(a, p.start)
+                marks.append(f"every {a.recurrence.every}{days} until {a.until} ({n}x)")
+            if a.start:
+                marks.append(f"from {a.start}")
+            if a.due != m.due:
+                marks.append(f"due {a.due}")
+            if a.checklist:
+                marks.append(f"{len(a.checklist)} checklist items")
+            node.add(f"{a.title}  [dim]{format_duration(a.effort)}  {'  '.join(marks)}[/]")
+    console.print(tree)
+    table = Table(title="Effort", show_edge=False)
+    table.add_column("kind")
+    table.add_column("effort", justify="right")
+    for kind, effort in o.by_kind.items():
+        table.add_row(kind, format_duration(effort))
+    table.add_row("[bold]total[/]", f"[bold]{format_duration(o.needed)}[/]")
+    console.print(table)
+    ratio = o.needed / o.capacity if o.capacity else float("inf")
+    style = "green" if ratio <= 0.8 else "yellow" if ratio <= 1 else "red"
+    console.print(
+        f"{o.weeks:.0f} weeks at {p.schedule.weekly_hours:g}h a week = "
+        f"{format_duration(o.capacity)} available; [{style}]{format_duration(o.needed)} needed "
+        f"({ratio:.0%})[/]"
+    )

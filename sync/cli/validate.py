@@ -1,0 +1,25 @@
+"""`careersync validate PLAN`: check a plan file without touching anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sync.cli.common import PLAN_ARG, console, load
+from sync.durations import format_duration
+
+
+def validate(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
+    """Check a plan file: format, ids, dates, dependencies and remote limits.
+
+    Example: careersync validate plan.yaml
+    """
+    p = load(ctx, plan).plan
+    actions = [a for _, a in p.actions()]
+    effort = sum((a.effort for a in actions if a.recurrence is None), start=p.schedule.min_block * 0)
+    console.print(
+        f"[green]ok[/] {plan}: {p.title!r}, {len(p.milestones)} milestones, "
+        f"{len(actions)} actions, {format_duration(effort)} of one-off effort, "
+        f"{p.start} to {p.end} ({p.timezone})"
+    )

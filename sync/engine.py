@@ -1,0 +1,110 @@
+"""The engine: gather both remotes, decide (pure), apply, for one plan.
+
+Order matters and is fixed: Todoist is read first (completions decide which blocks are still
+needed), then the calendar is read and planned (the blocks decide each task's due date), then the
+Todoist items are decided. Writes go calendar first, then Todoist. `dry_run` stops after deciding
+and writes nothing, remote or local.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from connectors.todoist_map import todoist_items
+from sync.decide import check_safety, decide
+from sync.model import Action, Record, Service, Snapshot, is_write
+from sync.plan import Plan
+from sync.progress import Facts, describe, measure
+from sync.state import StateStore
+
+
+class Connector(Protocol):
+    def gather(self, now: datetime, *, persist: bool = True) -> Snapshot: ...
+
+    def replay(self) -> Any: ...
+
+    def apply(self, actions: Sequence[Action]) -> Any: ...
+
+
+@dataclass
+class Outcome:
+    """What a run decided and did, per service."""
+
+    actions: dict[Service, list[Action]] = field(default_factory=dict)
+    writes: dict[Service, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    risks: tuple[Any, ...] = ()
+
+    @property
+    def changes(self) -> int:
+        return sum(is_write(a) for actions in self.actions.values() for a in actions)
+
+
+def facts(plan: Plan, store: StateStore) -> Facts:
+    """What got done, as far as the state store knows."""
+    completed: dict[str, datetime] = {}
+    for key, record in store.records(plan.id, "todoist").items():
+        kind, _, item_id = key.partition(":")
+        if record.status == "completed" and record.completed_at and kind in ("task", "checkpoint"):
+            completed[item_id] = record.completed_at
+    return Facts(completed=completed, occurrences=store.occurrences(plan.id))
+
+
+def progress_texts(plan: Plan, store: StateStore, now: datetime) -> dict[str, str]:
+    progress = measure(plan, facts(plan, store), now)
+    return {m.id: describe(m) for m in progress.milestones}
+
+
+def done_actions(records: Mapping[str, Record], snapshot: Snapshot) -> set[str]:
+    """Action ids completed in Todoist, including completions this run has just seen."""
+    done = {k for k, r in records.items() if r.status == "completed"}
+    done |= {r.key for r in snapshot.remotes.values() if r.key and r.completed_at}
+    return {key.split(":", 1)[1] for key in done if key.startswith("task:")}
+
+
+def run(
+    plan: Plan,
+    store: StateStore,
+    now: datetime,
+    *,
+    todoist: Connector | None = None,
+    calendar: Any | None = None,
+    dry_run: bool = False,
+    allow_mass_delete: bool = False,
+    pull_only: bool = False,
+) -> Outcome:
+    """One sync of `plan`. `pull_only` records what the remotes say and writes nothing remote."""
+    outcome = Outcome()
+    due: dict[str, date] = {}
+    t_snapshot = None
+    if todoist is not None:
+        if not dry_run:
+            todoist.replay()
+        t_snapshot = todoist.gather(now, persist=not dry_run)
+    if calendar is not None:
+        records = store.records(plan.id, "todoist")
+        done = done_actions(records, t_snapshot) if t_snapshot else set()
+        outcome.actions["google"], due, outcome.risks = calendar.decide(
+            plan, now, done=done, texts=progress_texts(plan, store, now), dry_run=dry_run
+        )
+    if todoist is not None and t_snapshot is not None:
+        records = store.records(plan.id, "todoist")
+        desired = todoist_items(plan, due=due, texts=progress_texts(plan, store, now))
+        actions = decide(desired, records, t_snapshot, keep=lambda r: r.status == "completed")
+        check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
+        outcome.actions["todoist"] = actions
+    if dry_run:
+        return outcome
+    for service, connector in (("google", calendar), ("todoist", todoist)):
+        actions = outcome.actions.get(service, [])  # type: ignore[call-overload]
+        if connector is None:
+            continue
+        if pull_only:
+            actions = [a for a in actions if not is_write(a)]
+        applied = connector.apply(actions)
+        outcome.writes[service] = applied.writes  # type: ignore[index]
+        outcome.errors += applied.errors
+    return outcome

@@ -1,0 +1,65 @@
+"""The shell around the engine: settings and secrets in, connectors out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from connectors.clients import todoist_http
+from connectors.retry import RetryPolicy
+from connectors.todoist import TodoistConnector
+from sync.plan import Plan
+from sync.secrets import SecretStore
+from sync.settings import Settings
+from sync.state import StateStore
+
+
+@dataclass
+class Session:
+    store: StateStore
+    todoist: TodoistConnector | None
+    calendar: Any | None
+
+
+@contextmanager
+def open_session(
+    settings: Settings,
+    plan: Plan,
+    *,
+    todoist_transport: httpx.BaseTransport | None = None,
+    google_http: Any | None = None,
+    policy: RetryPolicy | None = None,
+) -> Iterator[Session]:
+    """Connectors for the enabled services, sharing one state store; closed on exit."""
+    secrets = SecretStore(settings)
+    store = StateStore(settings.state_db)
+    client = None
+    try:
+        todoist = None
+        if settings.todoist_enabled:
+            token = secrets.require("todoist")
+            client = todoist_http(settings.todoist_api_url, todoist_transport)
+            todoist = TodoistConnector(client, token, store, plan, policy=policy)
+        calendar = None
+        if settings.google_enabled:
+            calendar = _calendar(settings, secrets, store, plan, google_http, policy)
+        yield Session(store, todoist, calendar)
+    finally:
+        if client is not None:
+            client.close()
+        store.close()
+
+
+def _calendar(
+    settings: Settings,
+    secrets: SecretStore,
+    store: StateStore,
+    plan: Plan,
+    http: Any | None,
+    policy: RetryPolicy | None,
+) -> Any | None:
+    return None  # wired in with the calendar connector

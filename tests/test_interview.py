@@ -1,0 +1,444 @@
+"""The `careersync init` core: friendly dates, answer parsing, the two exercises, the plan file."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.dates import parse_date
+from sync.interview import (
+    EXERCISES,
+    ActionDraft,
+    AnswersError,
+    Draft,
+    Exercise,
+    Horizon,
+    Interview,
+    MilestoneDraft,
+    action_parser,
+    build,
+    horizon_parser,
+    interview,
+    numbers_parser,
+    parse_effort,
+    parse_hours,
+    parse_window,
+    plan_file,
+    render,
+    run_answers,
+    slugify,
+    summary,
+    template,
+)
+from sync.loader import parse_plan
+from sync.plan import ID_PATTERN, Plan
+
+TODAY = date(2026, 12, 15)  # a Tuesday, near the year's end
+PATH = Path("plan.yaml")
+
+
+def load(text: str, today: date = TODAY) -> tuple[Plan, tuple[str, ...]]:
+    loaded = parse_plan(text, PATH, today=today, default_timezone="UTC")
+    return loaded.plan, loaded.warnings
+
+
+def run(answers: list[str], exercise: Exercise | None = None, today: date = TODAY) -> Draft:
+    return run_answers(lambda: interview(today, "Europe/London", exercise), answers)
+
+
+# --- friendly dates ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("2027-03-31", TODAY, date(2027, 3, 31)),
+        ("end of March", TODAY, date(2027, 3, 31)),  # next year: this March is past
+        ("End of march.", date(2027, 3, 31), date(2027, 3, 31)),  # today counts
+        ("end of march", date(2027, 4, 1), date(2028, 3, 31)),
+        ("end of December", TODAY, date(2026, 12, 31)),
+        ("end of February", date(2027, 12, 31), date(2028, 2, 29)),  # leap year
+        ("end of March 2028", TODAY, date(2028, 3, 31)),
+        ("end of next month", TODAY, date(2027, 1, 31)),  # across the year
+        ("end of next month", date(2027, 1, 31), date(2027, 2, 28)),
+        ("end of the month", TODAY, date(2026, 12, 31)),
+        ("end of this year", TODAY, date(2026, 12, 31)),
+        ("end of next year", TODAY, date(2027, 12, 31)),
+        ("end of 2027", TODAY, date(2027, 12, 31)),
+        ("end of next week", TODAY, date(2026, 12, 27)),  # weeks end on Sunday
+        ("in 6 weeks", TODAY, date(2027, 1, 26)),
+        ("in 3 months", TODAY, date(2027, 3, 15)),
+        ("in 3 months", date(2026, 11, 30), date(2027, 2, 28)),  # clamped to February
+        ("in a year", TODAY, date(2027, 12, 15)),
+        ("in 10 days", TODAY, date(2026, 12, 25)),
+        ("next friday", TODAY, date(2026, 12, 18)),
+        ("friday", date(2026, 12, 18), date(2026, 12, 25)),  # on a Friday: the next one
+        ("next Tue", TODAY, date(2026, 12, 22)),
+        ("mid April", TODAY, date(2027, 4, 15)),
+        ("mid-April 2028", TODAY, date(2028, 4, 15)),
+        ("start of May", TODAY, date(2027, 5, 1)),
+        ("March", TODAY, date(2027, 3, 31)),  # a month alone: its end
+        ("31 March", TODAY, date(2027, 3, 31)),
+        ("March 3rd, 2027", TODAY, date(2027, 3, 3)),
+        ("december 20", TODAY, date(2026, 12, 20)),
+        ("today", TODAY, TODAY),
+        ("tomorrow", date(2026, 12, 31), date(2027, 1, 1)),
+    ],
+)
+def test_friendly_dates(text: str, today: date, expected: date) -> None:
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("soon", "try 2027-03-31, 'end of March'"),
+        ("", "can't read"),
+        ("2027-02-30", "not a real date"),
+        ("Feb 30", "February has no day 30"),
+        ("in many weeks", "can't read"),
+        ("end of Marchember", "can't read"),
+    ],
+)
+def test_friendly_dates_refuse_with_help(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_date(text, TODAY)
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def test_slugs_are_short_valid_and_unique() -> None:
+    taken: set[str] = set()
+    assert slugify("Book the exam", taken) == "book-exam"
+    assert slugify("Book the exam", taken) == "book-exam-2"
+    assert slugify("Book THE exam!", taken) == "book-exam-3"
+    assert slugify("Café résumé", taken) == "cafe-resume"
+    assert slugify("???", taken) == "item"
+    assert slugify("The", taken) == "the"  # only filler words: keep them
+    long = "Ask for a task at my current job that leans toward the new role"
+    ids = [slugify(long, taken) for _ in range(12)]
+    assert len(set(ids)) == 12
+    assert all(ID_PATTERN.fullmatch(i) and len(i) <= 32 for i in ids)
+
+
+@given(st.lists(st.text(max_size=80), max_size=30))
+def test_slugs_are_always_valid_and_unique(titles: list[str]) -> None:
+    taken: set[str] = set()
+    ids = [slugify(title, taken) for title in titles]
+    assert len(set(ids)) == len(ids)
+    assert all(ID_PATTERN.fullmatch(i) for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mon wed 07:00-08:30", {"days": ["mon", "wed"], "from": "07:00", "to": "08:30"}),
+        (
+            "weekdays 18-19",
+            {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "18:00", "to": "19:00"},
+        ),
+        ("Sat 9am-12", {"days": ["sat"], "from": "09:00", "to": "12:00"}),
+        (
+            "tue and thursday 7pm to 8.30pm",
+            {"days": ["tue", "thu"], "from": "19:00", "to": "20:30"},
+        ),
+        ("fri-mon 6-7", {"days": ["mon", "fri", "sat", "sun"], "from": "06:00", "to": "07:00"}),
+        ("weekend 10:00 - 12:00", {"days": ["sat", "sun"], "from": "10:00", "to": "12:00"}),
+        ("", None),
+    ],
+)
+def test_windows(text: str, expected: dict[str, Any] | None) -> None:
+    assert parse_window(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9-12", "write days then hours"),
+        ("mon", "write days then hours"),
+        ("funday 9-12", "'funday' is not a day"),
+        ("mon 12-9", "must end after it starts"),
+        ("mon 9-25", "not a time of day"),
+    ],
+)
+def test_windows_refuse(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_window(text)
+
+
+def test_efforts_hours_and_numbers() -> None:
+    assert parse_effort("45m") == timedelta(minutes=45)
+    assert parse_effort("1h30m") == parse_effort("1.5 hours") == parse_effort("90 min")
+    assert parse_effort("2h") == timedelta(hours=2)
+    with pytest.raises(ValueError, match="try 15m"):
+        parse_effort("a while")
+    with pytest.raises(ValueError, match="split it"):
+        parse_effort("500h")
+    assert parse_hours("4") == 4
+    assert parse_hours("2.5 hours a week") == 2.5
+    with pytest.raises(ValueError, match="between"):
+        parse_hours("200")
+    assert numbers_parser(5)("1, 3-4 3") == [0, 2, 3]
+    assert numbers_parser(5)("none") == []
+    with pytest.raises(ValueError, match="no action 6"):
+        numbers_parser(5)("6")
+
+
+def test_actions_read_options_from_the_end() -> None:
+    parse = action_parser(TODAY, date(2027, 4, 30), TODAY)
+    assert parse("Book the exam, 15m") == ActionDraft("Book the exam", timedelta(minutes=15))
+    assert parse("Read, write, and review, 2h, by end of March, every week") == ActionDraft(
+        "Read, write, and review", timedelta(hours=2), date(2027, 3, 31), "week"
+    )
+    assert parse("Meet Sam, 3pm") == ActionDraft("Meet Sam, 3pm")  # not an effort: title
+    assert parse("") is None
+    with pytest.raises(ValueError, match="after 2027-04-30"):
+        parse("Study, 2h, by end of May")
+    with pytest.raises(ValueError, match="needs an answer"):
+        parse(", 2h")
+
+
+def test_horizons() -> None:
+    vision = horizon_parser(TODAY, 120, "plan at most 10 years ahead")
+    assert vision("15 months") == Horizon(date(2028, 3, 14), 15)  # inclusive, like the loader
+    assert vision("2 years") == Horizon(date(2028, 12, 14), 24)
+    assert vision("18") == Horizon(date(2028, 6, 14), 18)
+    assert vision("end of 2027") == Horizon(date(2027, 12, 31))
+    with pytest.raises(ValueError, match="10 years"):
+        vision("11 years")
+    with pytest.raises(ValueError, match="after today"):
+        vision("0 months")
+    with pytest.raises(ValueError, match="make a vision plan"):
+        horizon_parser(TODAY, 6, "make a vision plan")("9 months")
+
+
+# --- the interview -----------------------------------------------------------------------------
+
+VISION = [
+    "vision",
+    "15 months",
+    "Become a staff engineer",
+    "At a climate-tech company",
+    "",
+    "",
+    "",
+    "Lead a cross-team design",  # the step just before the end point
+    "Write a design doc for my team",  # and the one before that
+    "",  # that is today
+    "end of March",
+    "mid August",
+    "",  # the end point: the plan's end
+    "Pick a problem worth a design doc, 1h",
+    "Draft the doc, 6h, by mid March",
+    "",
+    "Ask to lead the next cross-team design, 30m",
+    "Review one design a week, 45m, every week",
+    "",
+    "",
+    "2",  # first
+    "1",  # today
+    "Europe/Berlin",
+    "weekdays 7-8",
+    "sat 9am-12",
+    "",
+    "3",
+]
+
+
+def test_vision_walks_back_then_forward() -> None:
+    plan, warnings = load(plan_file(run(VISION), "plan.yaml"))
+    assert warnings == ()
+    assert plan.title == "Become a staff engineer"
+    assert (plan.start, plan.end, plan.timezone) == (TODAY, date(2028, 3, 14), "Europe/Berlin")
+    assert plan.vision.where == "At a climate-tech company"
+    assert plan.vision.doing is None
+    assert [(m.id, m.due, m.after) for m in plan.milestones] == [
+        ("write-design-doc-team", date(2027, 3, 31), ()),
+        ("lead-cross-team-design", date(2027, 8, 15), ("write-design-doc-team",)),
+        ("become-staff-engineer", date(2028, 3, 14), ("lead-cross-team-design",)),
+    ]
+    pick, draft = plan.milestones[0].actions
+    assert (pick.first, pick.due, pick.effort) == (True, TODAY, timedelta(hours=1))
+    assert (draft.first, draft.due, draft.effort) == (True, date(2027, 3, 15), timedelta(hours=6))
+    ask, review = plan.milestones[1].actions
+    assert not ask.first
+    assert ask.due == date(2027, 8, 15)
+    assert review.recurrence is not None
+    assert review.recurrence.every == "week"
+    assert plan.milestones[2].actions == ()
+    assert plan.schedule.weekly_hours == 3
+    assert [(w.days, str(w.start), str(w.end)) for w in plan.schedule.windows] == [
+        (("mon", "tue", "wed", "thu", "fri"), "07:00:00", "08:00:00"),
+        (("sat",), "09:00:00", "12:00:00"),
+    ]
+
+
+def test_back_returns_to_the_previous_question() -> None:
+    session = Interview(lambda: interview(TODAY, "UTC", "vision"))
+    session.answer("15 months")
+    session.answer("Wrong title")
+    assert session.question is not None
+    assert session.question.key == "vision.where"
+    session.answer("back")
+    assert session.question.key == "title"
+    session.answer("Right title")
+    assert session.answers == ["15 months", "Right title"]
+    session.answer("back")
+    session.answer("back")
+    session.answer("back")  # nothing before the first question: stays
+    assert session.question.key == "horizon"
+    assert session.answers == []
+
+
+def test_a_wrong_answer_keeps_the_question() -> None:
+    session = Interview(lambda: interview(TODAY, "UTC", "vision"))
+    with pytest.raises(ValueError, match="10 years"):
+        session.answer("30 years")
+    assert session.question is not None
+    assert session.question.key == "horizon"
+    assert session.answers == []
+
+
+def test_milestone_dates_keep_their_order() -> None:
+    answers = ["15 months", "Goal", "", "", "", "", "Step", "", "end of June"]
+    session = Interview(lambda: interview(TODAY, "UTC", "vision"))
+    for text in answers:
+        session.answer(text)
+    assert session.question is not None
+    assert session.question.key == "due.2"
+    with pytest.raises(ValueError, match="before 2027-06-30"):
+        session.answer("end of March")
+    with pytest.raises(ValueError, match="after 2028-03-14"):
+        session.answer("end of 2029")
+    assert session.question.default == "2028-03-14"  # the end point defaults to the plan's end
+
+
+SHORT_TERM = [
+    "short-term",
+    "3",
+    "Move into data analysis",
+    "",
+    "SQL and statistics",  # knowledge
+    "Finish a SQL course",
+    "Enrol, 15m",
+    "",
+    "",  # no goal in month 2
+    "Answer a real question with SQL",
+    "",
+    "",  # no skills
+    "Real analysis work",  # experience
+    "1, 5",
+    "",
+    "",
+    "",  # no monthly goals: the area's goal, due at the end
+    "",
+    "",
+    "",
+    "",
+    "",
+]
+
+
+def test_short_term_chains_monthly_goals_per_area() -> None:
+    plan, warnings = load(plan_file(run(SHORT_TERM), "plan.yaml"))
+    assert warnings == ()
+    assert plan.end == date(2027, 3, 14)
+    assert [(m.id, m.kind, m.due, m.after) for m in plan.milestones] == [
+        ("finish-sql-course", "knowledge", date(2027, 1, 14), ()),
+        ("answer-real-question-sql", "knowledge", date(2027, 3, 14), ("finish-sql-course",)),
+        ("real-analysis-work", "experience", date(2027, 3, 14), ()),
+    ]
+    assert plan.milestones[0].notes == "Toward the goal “SQL and statistics”"
+    assert [a.title for a in plan.milestones[2].actions] == [
+        "Join a professional organisation or community in the field",
+        "Find a mentor who has made a similar move",
+    ]
+    assert all(a.kind == "experience" for a in plan.milestones[2].actions)
+    assert [a.id for _, a in plan.actions() if a.first] == ["enrol"]
+
+
+def test_experience_ways_lead_the_first_month() -> None:
+    answers = ["3 months", "T", "", "", "", "Hands-on work", "2", "Shadow a PM", "Join, 1h", ""]
+    answers += ["", "", "", "", "", "", ""]
+    draft = run(answers, "short-term")
+    (milestone,) = draft.milestones
+    assert [a.title for a in milestone.actions] == [
+        "Start a personal project that uses the new skills",
+        "Join",
+    ]
+
+
+def test_answers_files_must_fit() -> None:
+    with pytest.raises(AnswersError, match="end before question 'title'"):
+        run(["vision", "15 months"])
+    with pytest.raises(AnswersError, match=r"line 2 \(horizon\): .*10 years"):
+        run(["vision", "40 years"])
+    with pytest.raises(AnswersError, match="line 29: more answers than questions"):
+        run([*VISION, "", "extra"])
+    draft = run(["# a comment", *VISION, "", ""])  # comments and trailing empty lines are fine
+    assert draft.title == "Become a staff engineer"
+
+
+def test_summary_lists_what_will_be_written() -> None:
+    text = summary(run(VISION))
+    assert "Become a staff engineer" in text
+    assert "2027-03-31  Write a design doc for my team  (2 actions)" in text
+    assert "First: Pick a problem worth a design doc; Draft the doc" in text
+    assert "up to 3 h a week, mon, tue, wed, thu, fri 07:00-08:00; sat 09:00-12:00" in text
+
+
+# --- the plan file -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answers", [VISION, SHORT_TERM], ids=["vision", "short-term"])
+def test_rendering_reads_back_as_the_same_content(answers: list[str]) -> None:
+    draft = run(answers)
+    text = plan_file(draft, "plan.yaml")
+    assert yaml.safe_load(text) == build(draft)
+    assert text.startswith("# careersync plan file (format 1)\n")
+    assert "\nformat: 1\n" in text
+    assert all(len(line) <= 100 for line in text.splitlines())
+
+
+def test_awkward_text_survives_rendering() -> None:
+    draft = Draft("vision", "yes: #1 - 'quoted' \"too\"", TODAY, Horizon(date(2027, 12, 31)), "UTC")
+    draft.vision = {"where": "12:00", "doing": "- a list?", "who": "null", "notes": "Zoë & co"}
+    draft.milestones = [
+        MilestoneDraft("on", date(2027, 6, 1), actions=[ActionDraft("[x] {y}: z", first=True)])
+    ]
+    draft.windows = [{"days": ["sun"], "from": "12:00", "to": "13:00"}]
+    text = plan_file(draft, "plan.yaml")
+    assert yaml.safe_load(text) == build(draft)
+    plan, _ = load(text)
+    assert plan.title == draft.title
+    assert plan.vision.who == "null"
+    assert plan.milestones[0].title == "on"
+    assert plan.milestones[0].actions[0].title == "[x] {y}: z"
+
+
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60))
+def test_any_one_line_text_round_trips(text: str) -> None:
+    assert yaml.safe_load(render({"title": text}, "", {})) == {"title": text}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+@pytest.mark.parametrize(
+    "today", [TODAY, date(2026, 12, 31), date(2027, 1, 31), date(2028, 2, 29), date(2027, 6, 30)]
+)
+def test_templates_load_cleanly(exercise: Exercise, today: date) -> None:
+    text = template(exercise, today, "America/New_York", "plan.yaml")
+    plan, warnings = load(text, today)
+    assert warnings == ()
+    assert plan.timezone == "America/New_York"
+    assert len(plan.milestones) >= 3
+    assert any(a.first for _, a in plan.actions())
+    assert "replace the examples with your own" in text
+    if exercise == "short-term":
+        assert {m.kind for m in plan.milestones} == {"knowledge", "skills", "experience"}

@@ -1,0 +1,154 @@
+"""Whatever the input, loading ends in a `Loaded` or a located `PlanError`, never another exception;
+and whatever loads keeps the rules of the plan format."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sync.errors import PlanError
+from sync.loader import (
+    ACTION_KEYS,
+    MILESTONE_KEYS,
+    PLAN_KEYS,
+    SCHEDULE_KEYS,
+    TOP_KEYS,
+    WINDOW_KEYS,
+    Loaded,
+    parse_plan,
+)
+from sync.plan import ID_PATTERN
+
+EXAMPLE = (Path(__file__).parent / "plans" / "example.yaml").read_text()
+LINES = EXAMPLE.splitlines()
+KEYS = sorted({*TOP_KEYS, *PLAN_KEYS, *SCHEDULE_KEYS, *WINDOW_KEYS, *MILESTONE_KEYS, *ACTION_KEYS})
+# The problems that belong to no line of the file.
+UNLOCATED = ("the file is empty", "the file is larger than", "the YAML nests too deeply")
+
+moderate = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def outcome(text: str | bytes) -> Loaded | PlanError:
+    try:
+        return parse_plan(text, Path("plan.yaml"), today=date(2026, 11, 2), default_timezone="UTC")
+    except PlanError as error:
+        assert error.message and "\n" not in str(error)
+        assert error.line is not None or error.message.startswith(UNLOCATED), error
+        if error.line is not None:
+            assert error.line >= 1
+            assert error.column is not None and error.column >= 1
+        return error
+
+
+def keeps_the_rules(loaded: Loaded) -> None:
+    plan = loaded.plan
+    assert plan.start <= plan.end
+    ids = [m.id for m in plan.milestones] + [a.id for _, a in plan.actions()]
+    assert len(ids) == len(set(ids))
+    assert all(ID_PATTERN.fullmatch(i) for i in ids)
+    assert plan.schedule.min_block <= plan.schedule.max_block
+    assert all(w.start < w.end for w in plan.schedule.windows)
+    for milestone in plan.milestones:
+        assert plan.start <= milestone.due <= plan.end
+        for action in milestone.actions:
+            assert action.due <= milestone.due
+            assert action.start is None or plan.start <= action.start <= action.due
+            assert (action.until is not None) == (action.recurrence is not None)
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.dates().map(str),
+    st.sampled_from(["07:00", "7:30", "45m", "1h30m", "15 months", "week", "mon", "-1", "1e9"]),
+)
+keys = st.one_of(st.sampled_from(KEYS), st.text(max_size=10))
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6),
+    max_leaves=30,
+)
+flow = documents.map(lambda value: yaml.safe_dump(value, default_flow_style=True, width=10**6))
+junk = st.one_of(
+    flow.map(str.strip),
+    st.text(alphabet="ab:-[]{}&*!|>'\"#\t ,?%@`~\\0123456789", max_size=40),
+    st.sampled_from(["<<: *x", "&a", "*a", "!!python/object:os.system x", "---", "...", "- -"]),
+)
+
+
+@moderate
+@given(st.binary(max_size=600))
+def test_random_bytes(data: bytes) -> None:
+    outcome(data)
+
+
+@moderate
+@given(st.text(max_size=300))
+def test_random_text(text: str) -> None:
+    outcome(text)
+
+
+@moderate
+@given(documents)
+def test_random_yaml_documents(document: object) -> None:
+    result = outcome(yaml.safe_dump(document, allow_unicode=True))
+    if isinstance(result, Loaded):
+        keeps_the_rules(result)
+
+
+@moderate
+@given(st.dictionaries(st.sampled_from(KEYS), documents, max_size=8))
+def test_random_documents_with_plan_keys(document: dict[str, object]) -> None:
+    outcome(yaml.safe_dump({"format": 1, **document}))
+
+
+@st.composite
+def mutated_examples(draw: st.DrawFn) -> str:
+    lines = list(LINES)
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, len(lines) - 1))
+        line = lines[index]
+        operation = draw(st.sampled_from(["delete", "duplicate", "replace", "insert", "indent"]))
+        if operation == "delete":
+            del lines[index]
+        elif operation == "duplicate":
+            lines.insert(index, line)
+        elif operation == "replace" and ":" in line:
+            key = line.split(":", 1)[0]
+            lines[index] = f"{key}: {draw(junk)}"
+        elif operation == "insert":
+            indent = " " * draw(st.integers(0, 8))
+            lines.insert(index, indent + draw(junk))
+        else:
+            lines[index] = " " * draw(st.integers(0, 3)) + line
+        if not lines:
+            break
+    return "\n".join(lines) + "\n"
+
+
+@moderate
+@given(mutated_examples())
+def test_mutated_example(text: str) -> None:
+    result = outcome(text)
+    if isinstance(result, Loaded):
+        keeps_the_rules(result)
+
+
+@moderate
+@given(st.integers(0, len(EXAMPLE.encode())), st.binary(min_size=1, max_size=8))
+def test_example_with_inserted_bytes(index: int, data: bytes) -> None:
+    raw = EXAMPLE.encode()
+    outcome(raw[:index] + data + raw[index:])
+
+
+def test_the_example_keeps_the_rules() -> None:
+    result = outcome(EXAMPLE)
+    assert isinstance(result, Loaded)
+    keeps_the_rules(result)
