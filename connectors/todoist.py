@@ -166,8 +166,9 @@ class TodoistConnector:
         since = datetime.combine(self.plan.start, datetime.min.time(), self.plan.tz) - timedelta(
             days=7
         )
-        while since < now:
-            until = min(since + COMPLETED_WINDOW, now)
+        end = now + timedelta(minutes=1)  # `until` is exclusive
+        while since < end:
+            until = min(since + COMPLETED_WINDOW, end)
             pages = _transport(
                 lambda s=since, u=until: list(
                     self.api.get_completed_tasks_by_completion_date(since=s, until=u, limit=200)

@@ -43,18 +43,23 @@ class Outcome:
         return sum(is_write(a) for actions in self.actions.values() for a in actions)
 
 
-def facts(plan: Plan, store: StateStore) -> Facts:
-    """What got done, as far as the state store knows."""
+def facts(plan: Plan, store: StateStore, snapshot: Snapshot | None = None) -> Facts:
+    """What got done: as the state store knows it, plus what a fresh snapshot shows."""
+    done = [(k, r.completed_at) for k, r in store.records(plan.id, "todoist").items()]
+    if snapshot is not None:
+        done += [(r.key, r.completed_at) for r in snapshot.remotes.values() if r.key]
     completed: dict[str, datetime] = {}
-    for key, record in store.records(plan.id, "todoist").items():
+    for key, at in done:
         kind, _, item_id = key.partition(":")
-        if record.status == "completed" and record.completed_at and kind in ("task", "checkpoint"):
-            completed[item_id] = record.completed_at
+        if at is not None and kind in ("task", "checkpoint"):
+            completed.setdefault(item_id, at)
     return Facts(completed=completed, occurrences=store.occurrences(plan.id))
 
 
-def progress_texts(plan: Plan, store: StateStore, now: datetime) -> dict[str, str]:
-    progress = measure(plan, facts(plan, store), now)
+def progress_texts(
+    plan: Plan, store: StateStore, now: datetime, snapshot: Snapshot | None = None
+) -> dict[str, str]:
+    progress = measure(plan, facts(plan, store, snapshot), now)
     return {m.id: describe(m) for m in progress.milestones}
 
 
@@ -88,11 +93,12 @@ def run(
         records = store.records(plan.id, "todoist")
         done = done_actions(records, t_snapshot) if t_snapshot else set()
         outcome.actions["google"], due, outcome.risks = calendar.decide(
-            plan, now, done=done, texts=progress_texts(plan, store, now), dry_run=dry_run
+            plan, now, done=done, texts=progress_texts(plan, store, now, t_snapshot), dry_run=dry_run
         )
     if todoist is not None and t_snapshot is not None:
         records = store.records(plan.id, "todoist")
-        desired = todoist_items(plan, due=due, texts=progress_texts(plan, store, now))
+        texts = progress_texts(plan, store, now, t_snapshot)
+        desired = todoist_items(plan, due=due, texts=texts)
         actions = decide(desired, records, t_snapshot, keep=lambda r: r.status == "completed")
         check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
         outcome.actions["todoist"] = actions

@@ -402,16 +402,18 @@ def vision_steps(today: date, timezone: str) -> Generator[Question, Any, Draft]:
         parse=required_text("Lead a data engineering team", TITLE_LIMIT),
     )
     draft = Draft("vision", title, today, horizon, timezone)
-    skip = "Leave it empty if you don't know yet; you can add it to the file later."
-    for key, text, example in (
-        ("where", "Where are you?", "Leading the data group at a mid-size fintech"),
-        ("doing", "What are you doing there?", "Designing pipelines, running team planning"),
-        ("who", "Who is there with you?", "Five engineers, a supportive director"),
-        ("notes", "Any other detail you can see?", "Remote-first, two office days a week"),
+    for key, text, hint in (
+        (
+            "where",
+            "Where are you?",
+            "Capture what you can see; leave out what you don't know yet and add it later.\n"
+            "e.g. Leading the data group at a mid-size fintech",
+        ),
+        ("doing", "What are you doing there?", "e.g. Designing pipelines, running team planning"),
+        ("who", "Who is there with you?", "e.g. Five engineers, a supportive director"),
+        ("notes", "Any other detail you can see?", "e.g. Remote-first, two office days a week"),
     ):
-        draft.vision[key] = yield Question(
-            f"vision.{key}", text, hint=f"e.g. {example}. {skip}", parse=optional_line
-        )
+        draft.vision[key] = yield Question(f"vision.{key}", text, hint=hint, parse=optional_line)
 
     steps: list[str] = []
     while len(steps) < MAX_STEPS - 1:
@@ -828,8 +830,7 @@ def header(draft: Draft, filename: str, template: bool = False) -> str:
 
 def summary(draft: Draft) -> str:
     """What will be written, in a few lines, for the user to confirm."""
-    reach = f"{draft.horizon.months} months" if draft.horizon.months else "until"
-    lines = [f"{draft.title}  ({draft.start} + {reach} = {draft.horizon.end}, {draft.timezone})"]
+    lines = [f"{draft.title}  ({draft.start} to {draft.horizon.end}, {draft.timezone})"]
     for m in draft.milestones:
         kind = f"[{m.kind}] " if m.kind else ""
         count = len(m.actions)

@@ -111,6 +111,9 @@ _NON_PRINTABLE = re.compile(
 # in a RecursionError.
 _BLOCK_INDICATOR = re.compile(r"[-?:](?:\s|$)")
 _FAST_LOADER_INDICATORS = 1000
+# Deep flow nesting (`[[[[...`) also makes PyYAML's scanner quadratic; refuse it up front. Brackets
+# inside quotes count too, which only makes this stricter than needed.
+_MAX_FLOW_DEPTH = 100
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = ("null", "bool", "int", "float", "str", "timestamp")
@@ -175,9 +178,12 @@ class _Invalid(Exception):
         self.message, self.fix, self.at = message, fix, at
 
 
-def _suggest(word: str, choices: Collection[str], listing: str = "use one of") -> str:
+def _suggest(word: str, choices: Collection[str], otherwise: str = "use one of") -> str:
+    """The closest choice, or `otherwise` (followed by the choices when there are a few)."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else f"{listing}: {', '.join(choices)}"
+    if close:
+        return f"did you mean `{close[0]}`?"
+    return f"{otherwise}: {', '.join(choices)}" if len(choices) <= 20 else otherwise
 
 
 # -- text -------------------------------------------------------------------------------------
@@ -218,8 +224,18 @@ def _position(text: str, index: int) -> _At:
     return _At(text.count("\n", 0, index) + 1, index - line_start + 1)
 
 
+def _check_flow_depth(text: str) -> None:
+    depth = 0
+    for bracket in re.finditer(r"[\[\]{}]", text):
+        depth = max(0, depth + (1 if bracket.group() in "[{" else -1))
+        if depth > _MAX_FLOW_DEPTH:
+            at = _position(text, bracket.start())
+            raise _Invalid("the YAML nests too deeply", "a plan nests a few levels only", at)
+
+
 def _compose(text: str) -> yaml.Node:
     """The YAML document as a node graph (the safe loader: no Python objects are made)."""
+    _check_flow_depth(text)
     indicators = 2 * (text.count("[") + text.count("{")) + len(_BLOCK_INDICATOR.findall(text))
     loader = _FAST_LOADER if indicators <= _FAST_LOADER_INDICATORS else yaml.SafeLoader
     syntax_fix = "check the indentation (spaces, not tabs) and quote values holding ': ' or '#'"
@@ -450,7 +466,7 @@ def _choice(choices: Mapping[str, T], node: _Node) -> T:
     text = " ".join(_scalar(node, "a name").lower().split())
     if text not in choices:
         fix = _suggest(text, choices)
-        raise _Invalid(f"`{node.name}` {text!r} is not one of {', '.join(choices)}", fix, node.at)
+        raise _Invalid(f"unknown `{node.name}` {text!r}", fix, node.at)
     return choices[text]
 
 
@@ -623,8 +639,7 @@ def _horizon_warning(span: _Span, node: _Node) -> list[tuple[_At, str]]:
     for low, high in COACHING_RANGES:
         if low * _MONTH_DAYS - _GRACE_DAYS <= days <= high * _MONTH_DAYS + _GRACE_DAYS:
             return []
-    months = days / _MONTH_DAYS
-    length = f"{days} days" if months < 1 else f"about {round(months)} months"
+    length = f"{days} days" if days < 60 else f"about {round(days / _MONTH_DAYS)} months"
     ranges = "3-6 months (a short-term plan) or 12-18 months (a vision plan)"
     return [(node.at, f"the plan runs {length}; coaching plans run {ranges}")]
 

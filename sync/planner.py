@@ -648,6 +648,10 @@ def _risks(ctx: _Context, out: _Outcome) -> tuple[Risk, ...]:
             *_move_fixes(ctx, relaxed, m.id, m.due, tasks, slip),
             *(_window_fixes(ctx, out, tasks) if m.id in stuck else []),
         ]
+        if slip is None:
+            fixes += _passed_fixes(ctx, out, tasks)
+        if not fixes:
+            fixes.append(f"give '{m.id}' less work or more time")
         short = sum(out.unplaced[i] for i in tasks) * _US
         risks.append(Risk(m.id, short, slip, tuple(dict.fromkeys(fixes))))
     return tuple(risks)
@@ -702,6 +706,13 @@ def _move_fixes(
             yield f"move '{a.id}' to {finish.isoformat()}"
     if slip is not None and slip > ctx.plan.end:
         yield f"extend the plan's end to {slip.isoformat()}"
+
+
+def _passed_fixes(ctx: _Context, out: _Outcome, late: list[int]) -> Iterator[str]:
+    for i in late:
+        t = ctx.tasks[i]
+        if i not in out.blocked and t.hi <= t.lo:
+            yield f"'{t.action.id}' is due {t.action.due.isoformat()}, which has passed: move it"
 
 
 def _window_fixes(ctx: _Context, out: _Outcome, late: list[int]) -> Iterator[str]:

@@ -32,7 +32,9 @@ class SecretStore:
         self.settings = settings
 
     def _override(self, name: Name) -> str | None:
-        secret = self.settings.todoist_token if name == "todoist" else self.settings.google_credentials
+        secret = (
+            self.settings.todoist_token if name == "todoist" else self.settings.google_credentials
+        )
         if secret is None:
             return None
         value = secret.get_secret_value()

@@ -33,15 +33,27 @@ moderate = settings(max_examples=250, deadline=None, suppress_health_check=[Heal
 
 
 def outcome(text: str | bytes) -> Loaded | PlanError:
+    """The loaded plan or the error; any other exception fails the test."""
     try:
         return parse_plan(text, Path("plan.yaml"), today=date(2026, 11, 2), default_timezone="UTC")
     except PlanError as error:
-        assert error.message and "\n" not in str(error)
-        assert error.line is not None or error.message.startswith(UNLOCATED), error
-        if error.line is not None:
-            assert error.line >= 1
-            assert error.column is not None and error.column >= 1
         return error
+
+
+def check(text: str | bytes) -> None:
+    """Loads and keeps the rules, or fails with a one-line error that names its line."""
+    result = outcome(text)
+    if isinstance(result, Loaded):
+        keeps_the_rules(result)
+        return
+    assert result.message
+    assert "\n" not in str(result)
+    if result.line is None:
+        assert result.message.startswith(UNLOCATED), result
+    else:
+        assert result.line >= 1
+        assert result.column is not None
+        assert result.column >= 1
 
 
 def keeps_the_rules(loaded: Loaded) -> None:
@@ -86,27 +98,25 @@ junk = st.one_of(
 @moderate
 @given(st.binary(max_size=600))
 def test_random_bytes(data: bytes) -> None:
-    outcome(data)
+    check(data)
 
 
 @moderate
 @given(st.text(max_size=300))
 def test_random_text(text: str) -> None:
-    outcome(text)
+    check(text)
 
 
 @moderate
 @given(documents)
 def test_random_yaml_documents(document: object) -> None:
-    result = outcome(yaml.safe_dump(document, allow_unicode=True))
-    if isinstance(result, Loaded):
-        keeps_the_rules(result)
+    check(yaml.safe_dump(document, allow_unicode=True))
 
 
 @moderate
 @given(st.dictionaries(st.sampled_from(KEYS), documents, max_size=8))
 def test_random_documents_with_plan_keys(document: dict[str, object]) -> None:
-    outcome(yaml.safe_dump({"format": 1, **document}))
+    check(yaml.safe_dump({"format": 1, **document}))
 
 
 @st.composite
@@ -136,19 +146,16 @@ def mutated_examples(draw: st.DrawFn) -> str:
 @moderate
 @given(mutated_examples())
 def test_mutated_example(text: str) -> None:
-    result = outcome(text)
-    if isinstance(result, Loaded):
-        keeps_the_rules(result)
+    check(text)
 
 
 @moderate
 @given(st.integers(0, len(EXAMPLE.encode())), st.binary(min_size=1, max_size=8))
 def test_example_with_inserted_bytes(index: int, data: bytes) -> None:
     raw = EXAMPLE.encode()
-    outcome(raw[:index] + data + raw[index:])
+    check(raw[:index] + data + raw[index:])
 
 
 def test_the_example_keeps_the_rules() -> None:
-    result = outcome(EXAMPLE)
-    assert isinstance(result, Loaded)
-    keeps_the_rules(result)
+    assert isinstance(outcome(EXAMPLE), Loaded)
+    check(EXAMPLE)

@@ -706,7 +706,7 @@ class TodoistEmulator:
         now = _ts(self._now())
         rec: Json = {
             "id": self._new_id(), "can_assign_tasks": False, "can_comment": True,
-            "child_order": max(siblings, default=0) + 1, "order_key": None,
+            "child_order": 0 if inbox else max(siblings, default=0) + 1, "order_key": None,
             "is_collapsed": False, "color": "charcoal", "creator_uid": USER_ID,
             "created_at": now, "is_archived": False, "is_deleted": False, "is_favorite": False,
             "is_frozen": False, "name": name, "is_shared": False, "updated_at": now,

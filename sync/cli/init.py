@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -62,14 +61,16 @@ def init(
     monthly goals for knowledge, skills and experience. Both end with when you can work on your
     career. Type 'back' at any question to return to the previous one.
 
-    An answers file holds one answer per line, in the order the questions come; an empty line
+    An answers file holds one answer per line, in the order the questions come: an empty line
     takes the default (or ends a list), 'back' undoes the previous line, and lines starting with
-    '#' are comments. Dates may be friendly ("end of March", "in 6 weeks"); they are written as
-    YYYY-MM-DD.
+    '#' are comments. Dates may be friendly ("end of March", "in 6 weeks"); the file gets
+    YYYY-MM-DD. An existing file is only replaced with --force (or when you say so).
 
-    Examples: careersync init
-              careersync init --template vision --out plan.yaml
-              careersync init --answers answers.txt --out plan.yaml
+    \b
+    Examples:
+      careersync init
+      careersync init --template vision --out plan.yaml
+      careersync init --answers answers.txt --out plan.yaml
     """
     zone = state(ctx).settings.timezone
     day = today(zone)
@@ -97,12 +98,16 @@ def init(
     for warning in loaded.warnings:
         err_console.print(f"warning: {escape(warning)}", soft_wrap=True)
     plan = loaded.plan
-    actions = sum(1 for _ in plan.actions())
+    milestones, actions = len(plan.milestones), sum(1 for _ in plan.actions())
     console.print(
-        f"Wrote {out}: {len(plan.milestones)} milestones, {actions} actions.\n"
+        f"Wrote {out}: {_count(milestones, 'milestone')}, {_count(actions, 'action')}.\n"
         f"Next: careersync sync {out} --dry-run",
         soft_wrap=True,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _scripted(answers: Path, script: Callable[[], Script]) -> Draft:
@@ -123,7 +128,10 @@ def _interactive(session: Interview) -> Draft:
                 console.print(f"\n[bold]{escape(question.heading)}[/]")
             if question.hint:
                 console.print(escape(question.hint), style="dim")
-            raw = Prompt.ask(escape(question.text), default=question.default, console=console)
+            if question.default:
+                raw = Prompt.ask(escape(question.text), default=question.default, console=console)
+            else:
+                raw = Prompt.ask(escape(question.text), console=console)
             try:
                 value = session.answer(raw)
             except ValueError as err:
@@ -149,21 +157,21 @@ def _stop(message: str) -> NoReturn:
 
 def _write(out: Path, text: str) -> None:
     """Write all or nothing: a temporary file beside `out`, then renamed over it."""
-    tmp: str | None = None
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
+        with tmp.open("x", encoding="utf-8") as file:
             file.write(text)
-        os.replace(tmp, out)
+        tmp.replace(out)
     except OSError as err:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise UserError(f"{out}: cannot be written ({err.strerror or err})") from None
 
 
 if __name__ == "__main__":  # `python -m sync.cli.init`: this command alone, as the app runs it
+    alone = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    alone.command()(init)
     try:
-        typer.run(init)
+        alone(prog_name="careersync init")
     except CareersyncError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)

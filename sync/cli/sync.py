@@ -119,7 +119,9 @@ def report(outcome: engine.Outcome, *, dry_run: bool, as_json: bool) -> None:
 
 def _summary(outcome: engine.Outcome, entries: Iterable[Mapping[str, Any]], dry_run: bool) -> None:
     ops = [e["op"] for e in entries]
-    counts = ", ".join(f"{ops.count(op)} to {op}" for op in ("create", "update", "delete") if op in ops)
+    counts = ", ".join(
+        f"{ops.count(op)} to {op}" for op in ("create", "update", "delete") if op in ops
+    )
     if dry_run:
         console.print(f"dry run: {counts or 'nothing to change'}; nothing was written")
     else:

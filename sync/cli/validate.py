@@ -17,7 +17,9 @@ def validate(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
     """
     p = load(ctx, plan).plan
     actions = [a for _, a in p.actions()]
-    effort = sum((a.effort for a in actions if a.recurrence is None), start=p.schedule.min_block * 0)
+    effort = sum(
+        (a.effort for a in actions if a.recurrence is None), start=p.schedule.min_block * 0
+    )
     console.print(
         f"[green]ok[/] {plan}: {p.title!r}, {len(p.milestones)} milestones, "
         f"{len(actions)} actions, {format_duration(effort)} of one-off effort, "

@@ -90,8 +90,11 @@ def env(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Env]:
         return
     server = SandboxServer(sandbox)
     server.start()
+    http = httplib2.Http()
     try:
-        yield Env(sandbox, clock, server.todoist_url, server.google_root, None, httplib2.Http())
+        yield Env(sandbox, clock, server.todoist_url, server.google_root, None, http)
     finally:
+        for connection in list(http.connections.values()):
+            connection.close()  # httplib2 keeps sockets open; close them before the server goes
         server.shutdown()
         server.server_close()

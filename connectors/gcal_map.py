@@ -1,0 +1,153 @@
+"""Pure mapping between a plan (and its blocks) and Google Calendar resources.
+
+Keys: `calendar` (the plan's calendar), `milestone:<id>` (an all-day event on the milestone's
+due date), `block:<action id>:<index>` (a focus block, see `sync.blocks`). Every event gets a
+deterministic id from plan id + key, and private extended properties naming both, so creation
+is idempotent (a repeat insert is a 409) and careersync always recognises its own events.
+
+Compared fields (what decide reads) have one shape on both sides: `summary`, `description`
+(empty when unset, as Google omits it), and `start`/`end` as `{"date"}` for all-day events or
+`{"dateTime", "timeZone"}` rendered in the plan's zone, whatever zone Google answers in. A
+block's times are fields too: a kept block's item takes the remote's current times, so a block
+the user moved is never moved back; decide then only records where it now is.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sync.blocks import block_key, parse_time, time_field
+from sync.model import Item, Remote
+from sync.plan import Action, Milestone, Plan
+from sync.planner import Block
+
+CALENDAR = "calendar"
+MILESTONE = "milestone:"
+PLAN_PROPERTY = "careersync_plan"
+KEY_PROPERTY = "careersync_key"
+EVENT_FIELDS = ("summary", "description", "start", "end")
+CALENDAR_FIELDS = ("summary", "description", "timeZone")
+
+
+def event_id(plan_id: str, key: str) -> str:
+    """Deterministic base32hex event id (`^[a-v0-9]{5,1024}$`), 52 characters."""
+    digest = hashlib.sha256(f"{plan_id}/{key}".encode()).digest()
+    return base64.b32hexencode(digest).decode().lower().rstrip("=")
+
+
+def marker(plan_id: str) -> str:
+    """The line in the calendar's description that says which plan it belongs to."""
+    return f"Managed by careersync (plan {plan_id})."
+
+
+def calendar_title(plan: Plan) -> str:
+    return f"Career plan: {plan.title}"
+
+
+def calendar_items(
+    plan: Plan,
+    blocks: Sequence[Block],
+    texts: Mapping[str, str] | None = None,
+    *,
+    own_calendar: bool = True,
+) -> list[Item]:
+    """The calendar (unless the user named one), a milestone event each, the blocks' events."""
+    items = [calendar_item(plan)] if own_calendar else []
+    items += [milestone_item(plan, m.id, (texts or {}).get(m.id)) for m in plan.milestones]
+    titles = {a.id: (m, a) for m, a in plan.actions()}
+    items += [block_item(plan, b, *titles[b.action_id]) for b in blocks if b.action_id in titles]
+    return items
+
+
+def calendar_item(plan: Plan) -> Item:
+    description = "\n\n".join(filter(None, [plan.vision.text(), marker(plan.id)]))
+    fields = {
+        "summary": calendar_title(plan),
+        "description": description,
+        "timeZone": plan.timezone,
+    }
+    return Item(CALENDAR, "calendar", fields)
+
+
+def milestone_item(plan: Plan, milestone_id: str, progress: str | None) -> Item:
+    m = plan.milestone(milestone_id)
+    key = f"{MILESTONE}{m.id}"
+    fields = {
+        "summary": f"Milestone: {m.title}",
+        "description": "\n\n".join(filter(None, [m.notes, progress])),
+        "start": {"date": m.due.isoformat()},
+        "end": {"date": (m.due + timedelta(days=1)).isoformat()},
+    }
+    initial = {**_marks(plan.id, key), "transparency": "transparent"}  # a date, not busy time
+    return Item(key, "event", fields, parent=CALENDAR, initial=initial)
+
+
+def block_item(plan: Plan, block: Block, milestone: Milestone, action: Action) -> Item:
+    key = block_key(block.action_id, block.index)
+    fields = {
+        "summary": action.title,
+        "description": "\n\n".join(filter(None, [f"Milestone: {milestone.title}", action.notes])),
+        "start": time_field(block.start, plan.tz),
+        "end": time_field(block.end, plan.tz),
+    }
+    return Item(key, "event", fields, parent=CALENDAR, initial=_marks(plan.id, key))
+
+
+def _marks(plan_id: str, key: str) -> dict[str, Any]:
+    return {"extendedProperties": {"private": {PLAN_PROPERTY: plan_id, KEY_PROPERTY: key}}}
+
+
+def event_body(plan_id: str, item: Item) -> dict[str, Any]:
+    """The events.insert body of an item: its id, fields and create-only values."""
+    return {"id": event_id(plan_id, item.key), **dict(item.fields), **dict(item.initial)}
+
+
+# Remote side --------------------------------------------------------------------------------
+
+
+def to_remote(event: Mapping[str, Any], plan_id: str, tz: ZoneInfo | None = None) -> Remote:
+    """An event as decide sees it; keyed only when its marks name this plan."""
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    key = private.get(KEY_PROPERTY) if private.get(PLAN_PROPERTY) == plan_id else None
+    zone = tz or ZoneInfo("UTC")
+    fields = {
+        "summary": event.get("summary", ""),
+        "description": event.get("description", ""),
+        "start": _when(event.get("start"), zone),
+        "end": _when(event.get("end"), zone),
+    }
+    return Remote(
+        remote_id=str(event["id"]),
+        kind="event",
+        key=key,
+        fields=fields,
+        deleted=event.get("status") == "cancelled",
+        raw=event,
+    )
+
+
+def _when(value: Any, tz: ZoneInfo) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    if value.get("date"):
+        return {"date": str(value["date"])}
+    at = parse_time(value, tz)
+    return time_field(at, tz) if at is not None else {}
+
+
+def calendar_remote(
+    calendar_id: str, listing: Mapping[str, Any], *, owned: bool, deleted: bool = False
+) -> Remote:
+    """The calendar itself, from an events.list answer (which carries its title and zone)."""
+    fields = {
+        "summary": listing.get("summary", ""),
+        "description": listing.get("description", ""),
+        "timeZone": listing.get("timeZone", ""),
+    }
+    key = CALENDAR if owned else None
+    return Remote(calendar_id, "calendar", key, fields, deleted=deleted, raw=dict(listing))
