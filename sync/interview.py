@@ -19,6 +19,7 @@ import yaml
 
 from sync.dates import EXAMPLES, parse_date
 from sync.durations import add_months, format_duration, horizon_end
+from sync.plan import DEFAULT_WINDOWS as MODEL_WINDOWS
 from sync.plan import KINDS, WEEKDAYS, Kind, slug
 
 Exercise = Literal["vision", "short-term"]
@@ -38,7 +39,7 @@ class Question:
     text: str
     hint: str = ""  # what to write, with an example; shown before the prompt
     default: str = ""
-    parse: Callable[[str], Any] = field(default=lambda raw: raw or None)
+    parse: Callable[[str], Any] = field(default=lambda raw: optional_text(raw))
     heading: str = ""  # a section title, shown before the section's first question
     echo: Callable[[Any], str | None] = field(default=lambda value: None)  # e.g. the ISO date
 
@@ -51,7 +52,7 @@ Steps = Generator[Question, Any, Any]
 
 
 class Interview:
-    """An exercise in progress: the current question, or the finished plan dict."""
+    """An exercise in progress: the current question, or (once over) the finished draft."""
 
     question: Question | None
     draft: Draft | None
@@ -60,10 +61,6 @@ class Interview:
         self._script = script
         self.answers: list[str] = []
         self._replay()
-
-    @property
-    def done(self) -> bool:
-        return self.question is None
 
     def answer(self, text: str) -> Any:
         """Take one answer and return its value; "back" returns to the previous question.
@@ -122,15 +119,17 @@ def required_text(example: str, limit: int = 500) -> Callable[[str], str]:
     return parse
 
 
-def date_between(low: date, high: date, today: date, what: str) -> Callable[[str], date]:
-    """A friendly date, inside [low, high]; the message says which bound it crossed."""
+def date_between(
+    today: date, low: tuple[date, str], high: tuple[date, str]
+) -> Callable[[str], date]:
+    """A friendly date inside the bounds; each bound comes with why it is one."""
 
     def parse(raw: str) -> date:
         day = parse_date(raw, today)
-        if day < low:
-            raise ValueError(f"{day} is before {low} ({what} can't be earlier)")
-        if day > high:
-            raise ValueError(f"{day} is after {high} ({what} can't be later)")
+        if day < low[0]:
+            raise ValueError(f"{day} is before {low[0]}, {low[1]}")
+        if day > high[0]:
+            raise ValueError(f"{day} is after {high[0]}, {high[1]}")
         return day
 
     return parse
@@ -209,8 +208,9 @@ class ActionDraft:
     first: bool = False
 
 
-def action_parser(low: date, high: date, today: date) -> Callable[[str], ActionDraft | None]:
-    """'Title[, effort][, by DATE][, every week]'; an empty answer ends the list."""
+def action_parser(today: date, due: date) -> Callable[[str], ActionDraft | None]:
+    """'Title[, effort][, by DATE][, every week]' for a milestone due on `due`; empty: no more."""
+    by_date = date_between(today, (today, "today"), (due, "when its milestone is due"))
 
     def parse(raw: str) -> ActionDraft | None:
         if not raw:
@@ -220,7 +220,7 @@ def action_parser(low: date, high: date, today: date) -> Callable[[str], ActionD
         while len(parts) > 1:  # read the options from the end; the rest is the title
             part = parts[-1].lower()
             if m := re.fullmatch(r"(?:by|due|before) (.+)", part):
-                action.due = date_between(low, high, today, "an action's date")(m[1])
+                action.due = by_date(m[1])
             elif every := _EVERY.get(part.removeprefix("every ")):
                 action.every = every
             elif _EFFORT.fullmatch(part) and re.search(r"\d", part):
@@ -301,7 +301,9 @@ def parse_window(raw: str) -> dict[str, Any] | None:
             days.update(WEEKDAYS.index(d) for d in _DAY_GROUPS[token])
         elif "-" in token:
             first, last = (_day(t) for t in token.split("-", 1))
-            days.update(range(first, last + 1) if first <= last else [*range(first, 7), last])
+            days.update(
+                range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+            )
         else:
             days.add(_day(token))
     start, end = _clock(m[2], m[3], m[4]), _clock(m[5], m[6], m[7])
@@ -433,7 +435,7 @@ def vision_steps(today: date, timezone: str) -> Generator[Question, Any, Draft]:
         steps.append(step)
 
     titles = [*reversed(steps), title]
-    low = today
+    low = (today, "today")
     for i, name in enumerate(titles):
         spaced = today + (horizon.end - today) * (i + 1) // len(titles)
         last = i == len(titles) - 1
@@ -443,13 +445,13 @@ def vision_steps(today: date, timezone: str) -> Generator[Question, Any, Draft]:
             hint=f"Give each milestone a time frame, earliest first. Dates like {EXAMPLES}."
             if i == 0
             else "",
-            default=(horizon.end if last else min(max(spaced, low), horizon.end)).isoformat(),
-            parse=date_between(low, horizon.end, today, "this milestone"),
+            default=(horizon.end if last else max(spaced, low[0])).isoformat(),
+            parse=date_between(today, low, (horizon.end, "the plan's end")),
             heading="Zoom out: milestones and their dates" if i == 0 else "",
             echo=_show_date,
         )
         draft.milestones.append(MilestoneDraft(name, due, after=i - 1 if i else None))
-        low = due
+        low = (due, "when the step before it is due")
 
     for i, milestone in enumerate(draft.milestones):
         milestone.actions = yield from _actions(milestone, today, f"milestone.{i + 1}", i == 0)
@@ -587,7 +589,7 @@ def _actions(milestone: MilestoneDraft, today: date, key: str, explain: bool) ->
             "Empty answer: no more actions for this one."
             if explain and not actions
             else "",
-            parse=action_parser(today, milestone.due, today),
+            parse=action_parser(today, milestone.due),
             heading="Zoom in: small actions" if explain and not actions else "",
         )
         if action is None:
@@ -636,10 +638,14 @@ def _only(
     return check
 
 
-DEFAULT_WINDOWS = (
-    {"days": ["mon", "wed"], "from": "07:00", "to": "08:30"},
-    {"days": ["sat"], "from": "09:00", "to": "12:00"},
+DEFAULT_WINDOWS = tuple(
+    {"days": list(w.days), "from": f"{w.start:%H:%M}", "to": f"{w.end:%H:%M}"}
+    for w in MODEL_WINDOWS
 )
+
+
+def _slots(windows: Iterable[dict[str, Any]]) -> str:
+    return "; ".join(f"{', '.join(w['days'])} {w['from']}-{w['to']}" for w in windows)
 
 
 def _schedule(draft: Draft) -> Steps:
@@ -658,7 +664,7 @@ def _schedule(draft: Draft) -> Steps:
             if not draft.windows
             else "Another slot",
             hint="Days and hours: mon wed 07:00-08:30  |  weekdays 18-19  |  sat 9am-12\n"
-            "Empty answer: done (with no slot given: mon, wed 07:00-08:30 and sat 09:00-12:00)."
+            f"Empty answer: done (with none given: {_slots(DEFAULT_WINDOWS)})."
             if not draft.windows
             else "",
             parse=parse_window,
@@ -670,6 +676,7 @@ def _schedule(draft: Draft) -> Steps:
     draft.weekly_hours = yield Question(
         "weekly_hours",
         "At most how many hours a week for career work?",
+        hint="careersync blocks no more than this in a week; 2 to 6 is typical.",
         default="4",
         parse=parse_hours,
     )
@@ -838,8 +845,7 @@ def summary(draft: Draft) -> str:
     first = [a.title for m in draft.milestones for a in m.actions if a.first]
     if first:
         lines.append(f"First: {'; '.join(first)}")
-    slots = "; ".join(f"{', '.join(w['days'])} {w['from']}-{w['to']}" for w in draft.windows)
-    lines.append(f"Career time: up to {draft.weekly_hours:g} h a week, {slots}")
+    lines.append(f"Career time: up to {draft.weekly_hours:g} h a week, {_slots(draft.windows)}")
     return "\n".join(lines)
 
 

@@ -57,7 +57,7 @@ from sync.plan import (
 FORMATS = (1,)
 MAX_BYTES = 1_000_000  # a plan is a small text file
 MAX_DEPTH = 20  # format 1 nests 7 deep
-MAX_VALUES = 100_000  # after aliases are expanded
+MAX_VALUES = 20_000  # after aliases are expanded
 MAX_YEARS = 10
 MAX_EFFORT = timedelta(hours=1000)
 MAX_BLOCK = timedelta(hours=24)

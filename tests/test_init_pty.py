@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pexpect
+import pexpect  # type: ignore[import-untyped]
 import pytest
 from typer.main import get_command
 
@@ -106,7 +106,7 @@ def test_vision_interview_in_a_terminal(home: Path) -> None:
         ("→", "back"),  # ...which is shown, and can be taken back
         ("When should “Write a design doc” be reached?", "in 3 months"),
         ("When should “Lead a cross-team design” be reached?", "in 1 month"),
-        ("can't be earlier", "in 9 months"),  # asked again until it fits
+        ("when the step before it is due", "in 9 months"),  # asked again until it fits
         ("When should “Become a staff engineer” be reached?", ""),  # the plan's end
         ("An action toward “Write a design doc”", "Pick a problem worth a design doc, 1h"),
         ("Another action", "Draft the doc, 6h, due in 6 weeks"),
@@ -252,9 +252,8 @@ def run(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[
     )
 
 
-@pytest.mark.parametrize("exercise", ["vision", "short-term"])
-def test_templates_are_valid_starting_files(home: Path, exercise: str) -> None:
-    done = run(home, "--template", exercise, "--out", "start.yaml")
+def test_a_template_is_a_valid_starting_file(home: Path) -> None:
+    done = run(home, "--template", "short-term", "--out", "start.yaml")  # both: test_interview
     assert done.returncode == 0, done.stderr
     plan = load(home / "start.yaml")
     assert plan.timezone == ZONE
@@ -274,33 +273,36 @@ def test_scripted_forms_refuse_to_overwrite_without_force(home: Path) -> None:
     assert load(home / "plan.yaml").title == "Lead a data engineering team"
 
 
-ANSWERS = "\n".join(
-    [
-        "# careersync init answers: one per line, in question order",
-        "short-term",
-        "3 months",
-        "Learn to lead meetings",
-        "",  # where it takes you: skipped
-        "Running meetings well",  # knowledge
-        "Read a book on meetings",  # month 1
-        "Read it, 4h, due in 3 weeks",
-        "",
-        "Chair a team meeting",  # month 2
-        "",
-        "Chair a cross-team meeting",  # month 3
-        "Prepare the agenda, 1h",
-        "",
-        "Summarising decisions",  # skills
-        "Practise summarising decisions at the end of meetings",
-        "",
-        "",
-        "",
-        "Real leadership work",  # experience
-        "back",
-        "Leading a working group",
-        "4",  # ask a colleague
-        *[""] * 8,  # no monthly goals; then first, today, zone, slots, hours: the defaults
-    ]
+ANSWERS = (
+    "\n".join(
+        [
+            "# careersync init answers: one per line, in question order",
+            "short-term",
+            "3 months",
+            "Learn to lead meetings",
+            "",  # where it takes you: skipped
+            "Running meetings well",  # knowledge
+            "Read a book on meetings",  # month 1
+            "Read it, 4h, due in 3 weeks",
+            "",
+            "Chair a team meeting",  # month 2
+            "",
+            "Chair a cross-team meeting",  # month 3
+            "Prepare the agenda, 1h",
+            "",
+            "Summarising decisions",  # skills
+            "Practise summarising decisions at the end of meetings",
+            "",
+            "",
+            "",
+            "Real leadership work",  # experience
+            "back",
+            "Leading a working group",
+            "4",  # ask a colleague
+            *[""] * 8,  # no monthly goals; then first, today, zone, slots, hours: the defaults
+        ]
+    )
+    + "\n"
 )
 
 
@@ -310,9 +312,8 @@ def test_answers_file_and_standard_input(home: Path) -> None:
     assert done.returncode == 0, done.stderr
     from_stdin = run(home, "--answers", "-", "--out", "b.yaml", stdin=ANSWERS)
     assert from_stdin.returncode == 0, from_stdin.stderr
-    assert (home / "a.yaml").read_text(encoding="utf-8") == (home / "b.yaml").read_text(
-        encoding="utf-8"
-    )
+    written = (home / "b.yaml").read_text(encoding="utf-8").replace("b.yaml", "a.yaml")
+    assert written == (home / "a.yaml").read_text(encoding="utf-8")
     plan = load(home / "a.yaml")
     assert [(m.title, m.kind) for m in plan.milestones] == [
         ("Read a book on meetings", "knowledge"),

@@ -150,6 +150,7 @@ def test_slugs_are_always_valid_and_unique(titles: list[str]) -> None:
             {"days": ["tue", "thu"], "from": "19:00", "to": "20:30"},
         ),
         ("fri-mon 6-7", {"days": ["mon", "fri", "sat", "sun"], "from": "06:00", "to": "07:00"}),
+        ("sat-tue 6-7", {"days": ["mon", "tue", "sat", "sun"], "from": "06:00", "to": "07:00"}),
         ("weekend 10:00 - 12:00", {"days": ["sat", "sun"], "from": "10:00", "to": "12:00"}),
         ("", None),
     ],
@@ -192,14 +193,14 @@ def test_efforts_hours_and_numbers() -> None:
 
 
 def test_actions_read_options_from_the_end() -> None:
-    parse = action_parser(TODAY, date(2027, 4, 30), TODAY)
+    parse = action_parser(TODAY, date(2027, 4, 30))
     assert parse("Book the exam, 15m") == ActionDraft("Book the exam", timedelta(minutes=15))
     assert parse("Read, write, and review, 2h, by end of March, every week") == ActionDraft(
         "Read, write, and review", timedelta(hours=2), date(2027, 3, 31), "week"
     )
     assert parse("Meet Sam, 3pm") == ActionDraft("Meet Sam, 3pm")  # not an effort: title
     assert parse("") is None
-    with pytest.raises(ValueError, match="after 2027-04-30"):
+    with pytest.raises(ValueError, match="after 2027-04-30, when its milestone is due"):
         parse("Study, 2h, by end of May")
     with pytest.raises(ValueError, match="needs an answer"):
         parse(", 2h")
@@ -313,9 +314,9 @@ def test_milestone_dates_keep_their_order() -> None:
         session.answer(text)
     assert session.question is not None
     assert session.question.key == "due.2"
-    with pytest.raises(ValueError, match="before 2027-06-30"):
+    with pytest.raises(ValueError, match="before 2027-06-30, when the step before it is due"):
         session.answer("end of March")
-    with pytest.raises(ValueError, match="after 2028-03-14"):
+    with pytest.raises(ValueError, match="after 2028-03-14, the plan's end"):
         session.answer("end of 2029")
     assert session.question.default == "2028-03-14"  # the end point defaults to the plan's end
 

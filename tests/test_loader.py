@@ -599,7 +599,7 @@ def test_unknown_key_lists_the_keys_when_nothing_is_close() -> None:
 def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 8)]
-    error = fails(HEAD + "\n".join(lines) + "\n", "more than 100000 values")
+    error = fails(HEAD + "\n".join(lines) + "\n", "more than 20000 values")
     assert error.line is not None
 
 

@@ -29,7 +29,7 @@ KEYS = sorted({*TOP_KEYS, *PLAN_KEYS, *SCHEDULE_KEYS, *WINDOW_KEYS, *MILESTONE_K
 # The problems that belong to no line of the file.
 UNLOCATED = ("the file is empty", "the file is larger than", "the YAML nests too deeply")
 
-moderate = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+moderate = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def outcome(text: str | bytes) -> Loaded | PlanError:
@@ -85,9 +85,14 @@ keys = st.one_of(st.sampled_from(KEYS), st.text(max_size=10))
 documents = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6),
-    max_leaves=30,
+    max_leaves=15,
 )
 flow = documents.map(lambda value: yaml.safe_dump(value, default_flow_style=True, width=10**6))
+inline = scalars.map(
+    lambda value: (
+        yaml.safe_dump(value, width=10**6).removesuffix("...\n").strip().replace("\n", " ")
+    )
+)
 junk = st.one_of(
     flow.map(str.strip),
     st.text(alphabet="ab:-[]{}&*!|>'\"#\t ,?%@`~\\0123456789", max_size=40),
@@ -113,10 +118,57 @@ def test_random_yaml_documents(document: object) -> None:
     check(yaml.safe_dump(document, allow_unicode=True))
 
 
-@moderate
-@given(st.dictionaries(st.sampled_from(KEYS), documents, max_size=8))
+@settings(moderate, max_examples=100)
+@given(st.dictionaries(st.sampled_from(KEYS), documents, max_size=4))
 def test_random_documents_with_plan_keys(document: dict[str, object]) -> None:
     check(yaml.safe_dump({"format": 1, **document}))
+
+
+# Weighted toward edits that keep the YAML readable, so the plan rules get exercised too.
+OPERATIONS = ("delete", "delete", "duplicate", "replace", "replace", "replace", "insert", "indent")
+
+
+# Plans built from the vocabulary: the right keys, values that are mostly of the right kind.
+meaningful = st.one_of(
+    st.dates(date(2026, 10, 1), date(2028, 6, 1)),
+    st.sampled_from(["a", "b", "c", "knowledge", "skills", "week", "2 weeks", "month", "day"]),
+    st.sampled_from(["0", "15m", "2h", "1h30m", "3h", 45, "07:00", "08:30", "mon", "sat"]),
+    st.lists(st.sampled_from(["a", "b", "c", "mon", "tue"]), max_size=3),
+    st.booleans(),
+    scalars,
+)
+
+
+def section(names: tuple[str, ...]) -> st.SearchStrategy[dict[str, object]]:
+    return st.dictionaries(st.sampled_from(names), meaningful, max_size=len(names))
+
+
+vocabulary_plans = st.fixed_dictionaries(
+    {
+        "format": st.just(1),
+        "plan": st.fixed_dictionaries(
+            {"title": st.just("Plan"), "start": st.just(date(2027, 1, 1))},
+            optional={"horizon": st.sampled_from(["3 months", "15 months", "2 weeks", "x"])},
+        ),
+        "milestones": st.lists(
+            st.tuples(section(MILESTONE_KEYS), st.lists(section(ACTION_KEYS), max_size=3)).map(
+                lambda pair: {"title": "M", **pair[0], "actions": pair[1]}
+            ),
+            max_size=3,
+        ),
+    },
+    optional={
+        "schedule": st.fixed_dictionaries(
+            {}, optional={"windows": st.lists(section(WINDOW_KEYS), max_size=2)}
+        ).flatmap(lambda part: section(SCHEDULE_KEYS).map(lambda rest: {**rest, **part}))
+    },
+)
+
+
+@moderate
+@given(vocabulary_plans)
+def test_plans_from_the_vocabulary(document: dict[str, object]) -> None:
+    check(yaml.safe_dump(document))
 
 
 @st.composite
@@ -125,14 +177,14 @@ def mutated_examples(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 3))):
         index = draw(st.integers(0, len(lines) - 1))
         line = lines[index]
-        operation = draw(st.sampled_from(["delete", "duplicate", "replace", "insert", "indent"]))
+        operation = draw(st.sampled_from(OPERATIONS))
         if operation == "delete":
             del lines[index]
         elif operation == "duplicate":
             lines.insert(index, line)
         elif operation == "replace" and ":" in line:
             key = line.split(":", 1)[0]
-            lines[index] = f"{key}: {draw(junk)}"
+            lines[index] = f"{key}: {draw(st.one_of(inline, inline, junk))}"
         elif operation == "insert":
             indent = " " * draw(st.integers(0, 8))
             lines.insert(index, indent + draw(junk))

@@ -245,7 +245,8 @@ def open_periods(case: Case, a: Action) -> set[object]:
     while day <= until:
         days_of[period_key(a, anchor, day)].append(day)
         day += timedelta(days=1)
-    kept = {period_key(a, anchor, local_day(b.start, tz)) for b in case.kept if b.action_id == a.id}
+    kept_days = (local_day(b.start, tz) for b in case.kept if b.action_id == a.id)
+    kept = {period_key(a, anchor, d) for d in kept_days if anchor <= d <= until}
     floor = ceil_now(case.now)
     out = set()
     for key, days in days_of.items():
@@ -258,11 +259,18 @@ def open_periods(case: Case, a: Action) -> set[object]:
 
 
 def inside_a_window(b: Block, plan: Plan) -> bool:
+    """Within the union of the day's windows, read as local wall-clock times."""
     s, e = b.start.astimezone(plan.tz), b.end.astimezone(plan.tz)
-    return s.date() == e.date() and any(
-        WEEKDAYS[s.weekday()] in w.days and w.start <= s.time() and e.time() <= w.end
-        for w in plan.schedule.windows
+    todays = sorted(
+        (w.start, w.end) for w in plan.schedule.windows if WEEKDAYS[s.weekday()] in w.days
     )
+    merged: list[list[time]] = []
+    for start, end in todays:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return s.date() == e.date() and any(a <= s.time() and e.time() <= z for a, z in merged)
 
 
 def by_action(blocks: Iterable[Block]) -> dict[str, list[Block]]:

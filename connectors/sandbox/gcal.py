@@ -118,9 +118,21 @@ _RFC3339 = re.compile(
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EVENT_FIELDS = frozenset(_SCHEMAS["Event"]["properties"])
 _READ_ONLY = frozenset(
-    {"kind", "etag", "created", "updated", "creator", "organizer", "htmlLink", "hangoutLink",
-     "recurringEventId", "originalStartTime", "sequence", "privateCopy"}
-)  # fmt: skip
+    {
+        "kind",
+        "etag",
+        "created",
+        "updated",
+        "creator",
+        "organizer",
+        "htmlLink",
+        "hangoutLink",
+        "recurringEventId",
+        "originalStartTime",
+        "sequence",
+        "privateCopy",
+    }
+)
 _KEY_ORDER = [
     "kind",
     "etag",
@@ -357,8 +369,11 @@ def _month_days(year: int, month: int, rule: _Rule, first: date) -> list[date]:
     days: set[date] = set()
     if rule.byday:
         for ordinal, weekday in rule.byday:
-            matches = [date(year, month, d) for d in range(1, last + 1)
-                       if date(year, month, d).weekday() == weekday]  # fmt: skip
+            matches = [
+                date(year, month, d)
+                for d in range(1, last + 1)
+                if date(year, month, d).weekday() == weekday
+            ]
             if ordinal == 0:
                 days.update(matches)
             elif ordinal <= len(matches) and -ordinal <= len(matches):
@@ -385,8 +400,9 @@ def _rule_days(first: date, rule: _Rule) -> Iterator[date]:
             if not allowed or day.weekday() in allowed:
                 yield day
     elif rule.freq == "WEEKLY":
-        weekdays = sorted({wd for _, wd in rule.byday} or {first.weekday()},
-                          key=lambda wd: (wd - rule.wkst) % 7)  # fmt: skip
+        weekdays = sorted(
+            {wd for _, wd in rule.byday} or {first.weekday()}, key=lambda wd: (wd - rule.wkst) % 7
+        )
         week = first - timedelta(days=(first.weekday() - rule.wkst) % 7)
         while True:
             for wd in weekdays:
@@ -606,9 +622,12 @@ def _routes() -> list[_Route]:
             )
             literal = sum(not s.startswith("{") for s in segs)
             route = _Route(
-                m["id"], m["httpMethod"], re.compile(f"^{rx}$"), m.get("parameters", {}),
+                m["id"],
+                m["httpMethod"],
+                re.compile(f"^{rx}$"),
+                m.get("parameters", {}),
                 frozenset(m.get("scopes", ())),
-            )  # fmt: skip
+            )
             out.append((literal, route))
     return [r for _, r in sorted(out, key=lambda x: -x[0])]
 
@@ -694,15 +713,24 @@ class CalendarEmulator:
         self._refresh: dict[str, list[str]] = {refresh_token: list(ALL_SCOPES)}
         self._codes: dict[str, dict[str, Any]] = {}
         self._settings: dict[str, str] = {
-            "timezone": time_zone, "locale": "en", "weekStart": "1", "format24HourTime": "true",
-            "dateFieldOrder": "DMY", "defaultEventLength": "60", "hideWeekends": "false",
-            "showDeclinedEvents": "true", "autoAddHangouts": "false",
-        }  # fmt: skip
+            "timezone": time_zone,
+            "locale": "en",
+            "weekStart": "1",
+            "format24HourTime": "true",
+            "dateFieldOrder": "DMY",
+            "defaultEventLength": "60",
+            "hideWeekends": "false",
+            "showDeclinedEvents": "true",
+            "autoAddHangouts": "false",
+        }
         self._add_calendar(
             {"id": user_email, "summary": user_email, "timeZone": time_zone},
-            entry={"primary": True, "colorId": "14",
-                   "defaultReminders": [{"method": "popup", "minutes": 10}]},
-        )  # fmt: skip
+            entry={
+                "primary": True,
+                "colorId": "14",
+                "defaultReminders": [{"method": "popup", "minutes": 10}],
+            },
+        )
 
     # wire.App ------------------------------------------------------------------------------
     def handles(self, path: str) -> bool:
@@ -730,12 +758,15 @@ class CalendarEmulator:
         if status == 401:
             return self._auth_error("Invalid Credentials").response()
         known = {
-            403: ("usageLimits", self.forbidden_reason,
-                  _FORBIDDEN_MESSAGES.get(self.forbidden_reason, "Forbidden")),
+            403: (
+                "usageLimits",
+                self.forbidden_reason,
+                _FORBIDDEN_MESSAGES.get(self.forbidden_reason, "Forbidden"),
+            ),
             429: ("usageLimits", "rateLimitExceeded", "Rate Limit Exceeded"),
             500: ("global", "backendError", "Backend Error"),
             503: ("global", "backendError", "The service is currently unavailable."),
-        }  # fmt: skip
+        }
         domain, reason, message = known.get(status, ("global", "backendError", "Backend Error"))
         return ApiError(status, reason, message, domain=domain, headers=headers).response()
 
@@ -759,8 +790,10 @@ class CalendarEmulator:
             cal = self._calendar(calendar_id)
             cur = self._current(cal, event_id)
             if "date" in cur["start"]:
-                times = {"start": {"date": start.date().isoformat()},
-                         "end": {"date": end.date().isoformat()}}  # fmt: skip
+                times = {
+                    "start": {"date": start.date().isoformat()},
+                    "end": {"date": end.date().isoformat()},
+                }
             else:
                 times = {
                     "start": {**cur["start"], "dateTime": _z(start)},
@@ -842,16 +875,29 @@ class CalendarEmulator:
     # Persistence --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy({
-                "user_email": self.user_email, "settings": self._settings,
-                "tick": self._tick_last, "seq": self._seq, "n": self._n, "epoch": self._epoch,
-                "calendars": [
-                    {"meta": c.meta, "entry": c.entry, "updated": c.updated, "etag": c.etag,
-                     "events": [[e.body, e.n, e.seq] for e in c.events.values()]}
-                    for c in self._calendars.values()
-                ],
-                "access": self._access, "refresh": self._refresh, "codes": self._codes,
-            })  # fmt: skip
+            return copy.deepcopy(
+                {
+                    "user_email": self.user_email,
+                    "settings": self._settings,
+                    "tick": self._tick_last,
+                    "seq": self._seq,
+                    "n": self._n,
+                    "epoch": self._epoch,
+                    "calendars": [
+                        {
+                            "meta": c.meta,
+                            "entry": c.entry,
+                            "updated": c.updated,
+                            "etag": c.etag,
+                            "events": [[e.body, e.n, e.seq] for e in c.events.values()],
+                        }
+                        for c in self._calendars.values()
+                    ],
+                    "access": self._access,
+                    "refresh": self._refresh,
+                    "codes": self._codes,
+                }
+            )
 
     def load_dict(self, d: dict[str, Any]) -> None:
         d = copy.deepcopy(d)
@@ -886,9 +932,11 @@ class CalendarEmulator:
             scopes = self._authorized(request)
             if not scopes & route.scopes:
                 raise ApiError(
-                    403, "insufficientPermissions", "Request had insufficient authentication scopes.",
+                    403,
+                    "insufficientPermissions",
+                    "Request had insufficient authentication scopes.",
                     status_name="PERMISSION_DENIED",
-                )  # fmt: skip
+                )
             call = _Call(request, path, self._params(route, request))
             handler = self._handlers().get(route.id)
             if handler is None:
@@ -982,10 +1030,16 @@ class CalendarEmulator:
     @staticmethod
     def _auth_error(message: str, reason: str = "authError") -> ApiError:
         return ApiError(
-            401, reason, message, location="Authorization", location_type="header",
+            401,
+            reason,
+            message,
+            location="Authorization",
+            location_type="header",
             status_name="UNAUTHENTICATED",
-            headers={"www-authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'},
-        )  # fmt: skip
+            headers={
+                "www-authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"'
+            },
+        )
 
     def _authorized(self, request: Request) -> frozenset[str]:
         """The scopes of the request's Bearer token; 401 when missing, unknown or expired."""
@@ -1005,8 +1059,12 @@ class CalendarEmulator:
         token = "ya29.sandbox-" + secrets.token_urlsafe(32)
         expires = self._now() + timedelta(seconds=_TOKEN_LIFETIME)
         self._access[token] = {"expires": _z(expires), "scopes": scopes}
-        return {"access_token": token, "expires_in": _TOKEN_LIFETIME,
-                "scope": " ".join(scopes), "token_type": "Bearer"}  # fmt: skip
+        return {
+            "access_token": token,
+            "expires_in": _TOKEN_LIFETIME,
+            "scope": " ".join(scopes),
+            "token_type": "Bearer",
+        }
 
     @staticmethod
     def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -1101,14 +1159,20 @@ class CalendarEmulator:
             body = {"error": {"code": 400, "message": msg, "status": "INVALID_ARGUMENT"}}
             return Response.json(400, body)
         # outer headers apply to every part, except Content-*; a part's own header wins
-        shared = {k: v for k, v in request.headers.items()
-                  if not k.startswith("content-") and k not in ("host", "transfer-encoding")}  # fmt: skip
+        shared = {
+            k: v
+            for k, v in request.headers.items()
+            if not k.startswith("content-") and k not in ("host", "transfer-encoding")
+        }
         answers: list[tuple[str | None, Response]] = []
         for part in parts:
             inner = Request(
-                part.request.method, part.request.path, part.request.query,
-                {**shared, **part.request.headers}, part.request.body,
-            )  # fmt: skip
+                part.request.method,
+                part.request.path,
+                part.request.query,
+                {**shared, **part.request.headers},
+                part.request.body,
+            )
             ok = inner.path.startswith(API_PREFIX)
             answers.append((part.content_id, self._api(inner) if ok else _not_found().response()))
         content_type, payload = encode_batch(answers)
@@ -1199,29 +1263,37 @@ class CalendarEmulator:
         meta = cal.meta
         color = cal.entry.get("colorId", "1")
         out: dict[str, Any] = {
-            "kind": "calendar#calendarListEntry", "etag": cal.etag, "id": cal.id,
+            "kind": "calendar#calendarListEntry",
+            "etag": cal.etag,
+            "id": cal.id,
             "summary": meta.get("summary", ""),
             **{k: meta[k] for k in ("description", "location") if k in meta},
-            "timeZone": meta["timeZone"], "colorId": color,
-            "backgroundColor": "#" + CALENDAR_COLORS[int(color) - 1], "foregroundColor": _FOREGROUND,
-            "accessRole": "owner", **{k: v for k, v in cal.entry.items() if k != "colorId"},
+            "timeZone": meta["timeZone"],
+            "colorId": color,
+            "backgroundColor": "#" + CALENDAR_COLORS[int(color) - 1],
+            "foregroundColor": _FOREGROUND,
+            "accessRole": "owner",
+            **{k: v for k, v in cal.entry.items() if k != "colorId"},
             "conferenceProperties": meta["conferenceProperties"],
-        }  # fmt: skip
+        }
         if "dataOwner" in meta:
             out["dataOwner"] = meta["dataOwner"]
         if cal.entry.get("primary"):
-            out["notificationSettings"] = {"notifications": [
-                {"type": t, "method": "email"}
-                for t in ("eventCreation", "eventChange", "eventCancellation", "eventResponse")
-            ]}  # fmt: skip
+            out["notificationSettings"] = {
+                "notifications": [
+                    {"type": t, "method": "email"}
+                    for t in ("eventCreation", "eventChange", "eventCancellation", "eventResponse")
+                ]
+            }
         return copy.deepcopy(out)
 
     def _calendar_list(self, call: _Call) -> dict[str, Any]:
         p = call.params
         entries = [
-            self._entry(c) for c in self._calendars.values()
+            self._entry(c)
+            for c in self._calendars.values()
             if not c.entry.get("deleted") and (p.get("showHidden") or not c.entry.get("hidden"))
-        ]  # fmt: skip
+        ]
         size = min(p.get("maxResults", 100), 250)
         start = self._offset_token(p.get("pageToken"))
         out: dict[str, Any] = {"kind": "calendar#calendarList", "etag": f'"{self._tick_last}"'}
@@ -1287,8 +1359,12 @@ class CalendarEmulator:
                 for i, c in enumerate(colors, 1)
             }
 
-        return {"kind": "calendar#colors", "updated": "2012-02-14T00:00:00.000Z",
-                "calendar": palette(CALENDAR_COLORS), "event": palette(EVENT_COLORS)}  # fmt: skip
+        return {
+            "kind": "calendar#colors",
+            "updated": "2012-02-14T00:00:00.000Z",
+            "calendar": palette(CALENDAR_COLORS),
+            "event": palette(EVENT_COLORS),
+        }
 
     def _setting(self, name: str) -> dict[str, Any]:
         value = self._settings[name]
@@ -1343,8 +1419,9 @@ class CalendarEmulator:
             length: timedelta = date.fromisoformat(end["date"]) - date.fromisoformat(start["date"])
         else:
             zone = _zone(start["timeZone"])
-            length = (_utc(end["dateTime"]).astimezone(zone).replace(tzinfo=None)
-                      - _utc(start["dateTime"]).astimezone(zone).replace(tzinfo=None))  # fmt: skip
+            length = _utc(end["dateTime"]).astimezone(zone).replace(tzinfo=None) - _utc(
+                start["dateTime"]
+            ).astimezone(zone).replace(tzinfo=None)
         first = series.start_of(series.first)
         horizon = max(
             self._now(), first if isinstance(first, datetime) else _midnight(first, cal.zone)
@@ -1375,8 +1452,11 @@ class CalendarEmulator:
         if m is None or master is None or not master.body.get("recurrence"):
             return None
         stamp = m.group("stamp")
-        wanted = (datetime.strptime(stamp, "%Y%m%dT%H%M%S%z") if "T" in stamp
-                  else _midnight(date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:])), cal.zone))  # fmt: skip
+        wanted = (
+            datetime.strptime(stamp, "%Y%m%dT%H%M%S%z")
+            if "T" in stamp
+            else _midnight(date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:])), cal.zone)
+        )
         for inst in self._instances(cal, master, wanted + timedelta(seconds=1)):
             if inst["id"] == event_id:
                 return inst
@@ -1418,8 +1498,11 @@ class CalendarEmulator:
         self, cal: _Calendar, fields: dict[str, Any], *, instance: bool
     ) -> dict[str, Any]:
         """Check and normalise the client-controlled fields of a whole event."""
-        f = {k: v for k, v in fields.items()
-             if k in _EVENT_FIELDS and k not in _READ_ONLY and v is not None}  # fmt: skip
+        f = {
+            k: v
+            for k, v in fields.items()
+            if k in _EVENT_FIELDS and k not in _READ_ONLY and v is not None
+        }
         _check(f, _SCHEMAS["Event"], "")
         recurring = bool(f.get("recurrence")) and not instance
         for which in ("start", "end"):
@@ -1453,9 +1536,11 @@ class CalendarEmulator:
             f["extendedProperties"] = ext
         else:
             f.pop("extendedProperties", None)
-        for name, allowed in (("status", ("confirmed", "tentative", "cancelled")),
-                              ("transparency", ("opaque", "transparent")),
-                              ("visibility", ("default", "public", "private", "confidential"))):  # fmt: skip
+        for name, allowed in (
+            ("status", ("confirmed", "tentative", "cancelled")),
+            ("transparency", ("opaque", "transparent")),
+            ("visibility", ("default", "public", "private", "confidential")),
+        ):
             if name in f and f[name] not in allowed:
                 raise _bad(f"Invalid value for: {name}")
         for name, default in (("transparency", "opaque"), ("visibility", "default")):
@@ -1478,8 +1563,10 @@ class CalendarEmulator:
             except ValueError:
                 raise _bad(f"Invalid time zone definition for {which} time.") from None
         if ("date" in out) == ("dateTime" in out):
-            raise _bad(f"Invalid {which} time." if "date" in out else f"Missing {which} time.",
-                       "invalid" if "date" in out else "required")  # fmt: skip
+            raise _bad(
+                f"Invalid {which} time." if "date" in out else f"Missing {which} time.",
+                "invalid" if "date" in out else "required",
+            )
         if "date" in out:
             if not _DATE.match(out["date"]):
                 raise _bad(f"Invalid {which} time.")
@@ -1505,10 +1592,11 @@ class CalendarEmulator:
         use_default = bool(value.get("useDefault", False))
         if use_default and overrides:
             raise ApiError(
-                400, "cannotUseDefaultRemindersAndSpecifyOverride",
+                400,
+                "cannotUseDefaultRemindersAndSpecifyOverride",
                 "Cannot specify both default reminders and overrides at the same time.",
                 domain="calendar",
-            )  # fmt: skip
+            )
         if len(overrides) > _MAX_REMINDERS:
             raise _bad("Too many reminders specified.")
         for r in overrides:
@@ -1528,8 +1616,11 @@ class CalendarEmulator:
         total = size = 0
         for section in ("private", "shared"):
             props = (value or {}).get(section) or {}
-            kept = {k: v[:_EXT_VALUE_MAX] for k, v in props.items()
-                    if v is not None and len(k) <= _EXT_KEY_MAX}  # fmt: skip
+            kept = {
+                k: v[:_EXT_VALUE_MAX]
+                for k, v in props.items()
+                if v is not None and len(k) <= _EXT_KEY_MAX
+            }
             total += len(kept)
             size += sum(len(k.encode()) + len(v.encode()) for k, v in kept.items())
             if kept:
@@ -1549,15 +1640,31 @@ class CalendarEmulator:
         else:
             organizer = {"email": cal.id, "displayName": cal.meta.get("summary", ""), "self": True}
         res: dict[str, Any] = {
-            "kind": "calendar#event", "etag": "", "id": event_id, "status": "confirmed",
+            "kind": "calendar#event",
+            "etag": "",
+            "id": event_id,
+            "status": "confirmed",
             "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
-            "created": now, "updated": now,
-            "creator": {"email": self.user_email, "self": True}, "organizer": organizer,
-            "iCalUID": f"{event_id}@google.com", "sequence": 0, "eventType": "default",
-        }  # fmt: skip
+            "created": now,
+            "updated": now,
+            "creator": {"email": self.user_email, "self": True},
+            "organizer": organizer,
+            "iCalUID": f"{event_id}@google.com",
+            "sequence": 0,
+            "eventType": "default",
+        }
         if old is not None:  # server fields survive an update
-            keep = ("created", "creator", "organizer", "iCalUID", "sequence", "eventType",
-                    "recurringEventId", "originalStartTime", "htmlLink")  # fmt: skip
+            keep = (
+                "created",
+                "creator",
+                "organizer",
+                "iCalUID",
+                "sequence",
+                "eventType",
+                "recurringEventId",
+                "originalStartTime",
+                "htmlLink",
+            )
             res |= {k: old[k] for k in keep if k in old}
             moved = any(old.get(k) != f.get(k) for k in ("start", "end", "recurrence"))
             res["sequence"] = old.get("sequence", 0) + (1 if moved else 0)
@@ -1600,8 +1707,13 @@ class CalendarEmulator:
     def _check_if_match(call_headers: dict[str, str] | None, body: dict[str, Any]) -> None:
         wanted = (call_headers or {}).get("if-match")
         if wanted and wanted.strip() != "*" and wanted.strip() != body["etag"]:
-            raise ApiError(412, "conditionNotMet", "Precondition Failed",
-                           location="If-Match", location_type="header")  # fmt: skip
+            raise ApiError(
+                412,
+                "conditionNotMet",
+                "Precondition Failed",
+                location="If-Match",
+                location_type="header",
+            )
 
     def _patch(
         self, cal: _Calendar, event_id: str, body: dict[str, Any], headers: dict[str, str] | None
@@ -1711,9 +1823,13 @@ class CalendarEmulator:
 
     def _sync_since(self, cal: _Calendar, token: str) -> int:
         gone = ApiError(
-            410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.",
-            domain="calendar", location="syncToken", location_type="parameter",
-        )  # fmt: skip
+            410,
+            "fullSyncRequired",
+            "Sync token is no longer valid, a full sync is required.",
+            domain="calendar",
+            location="syncToken",
+            location_type="parameter",
+        )
         try:
             epoch, seq, owner = json.loads(base64.b64decode(token.encode())[2:])
         except ValueError:
@@ -1736,8 +1852,16 @@ class CalendarEmulator:
         p = call.params
         since: int | None = None
         if "syncToken" in p:
-            for name in ("iCalUID", "orderBy", "privateExtendedProperty", "q",
-                         "sharedExtendedProperty", "timeMin", "timeMax", "updatedMin"):  # fmt: skip
+            for name in (
+                "iCalUID",
+                "orderBy",
+                "privateExtendedProperty",
+                "q",
+                "sharedExtendedProperty",
+                "timeMin",
+                "timeMax",
+                "updatedMin",
+            ):
                 if name in p:
                     raise _param_error(
                         name, f"The parameter {name} cannot be combined with syncToken."
@@ -1759,9 +1883,11 @@ class CalendarEmulator:
             )
         updated_min = self._time_param(call, "updatedMin")
         show_deleted = bool(p.get("showDeleted")) or since is not None or updated_min is not None
-        fingerprint = hashlib.sha1(json.dumps(
-            {k: v for k, v in p.items() if k not in ("pageToken", "maxResults")}, sort_keys=True
-        ).encode()).hexdigest()[:10]  # fmt: skip
+        fingerprint = hashlib.sha1(
+            json.dumps(
+                {k: v for k, v in p.items() if k not in ("pageToken", "maxResults")}, sort_keys=True
+            ).encode()
+        ).hexdigest()[:10]
         snapshot, after = self._seq, None
         if p.get("pageToken"):
             snapshot, after = self._page_position(p["pageToken"], fingerprint)
@@ -1823,11 +1949,15 @@ class CalendarEmulator:
         page, more = rows[:size], len(rows) > size
         zone = self._zone_param(call, cal)
         out: dict[str, Any] = {
-            "kind": "calendar#events", "etag": cal.etag, "summary": cal.meta.get("summary", ""),
+            "kind": "calendar#events",
+            "etag": cal.etag,
+            "summary": cal.meta.get("summary", ""),
             **({"description": cal.meta["description"]} if cal.meta.get("description") else {}),
-            "updated": cal.updated, "timeZone": getattr(zone, "key", cal.meta["timeZone"]),
-            "accessRole": "owner", "defaultReminders": copy.deepcopy(cal.entry.get("defaultReminders", [])),
-        }  # fmt: skip
+            "updated": cal.updated,
+            "timeZone": getattr(zone, "key", cal.meta["timeZone"]),
+            "accessRole": "owner",
+            "defaultReminders": copy.deepcopy(cal.entry.get("defaultReminders", [])),
+        }
         if more:
             out["nextPageToken"] = self._page_token(page[-1][0], snapshot, fingerprint)
         else:

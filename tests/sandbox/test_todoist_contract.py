@@ -667,9 +667,10 @@ def test_wire_counts_reads_and_writes(env: Env) -> None:
     project = api.add_project("Counted")
     api.get_project(project.id)
     list(api.get_projects())
-    sync(env, sync_token="*", resource_types=["items"])  # a POST: counted as a write
+    sync(env, sync_token="*", resource_types=["items"])  # a POST that only reads
+    sync(env, commands=[command("item_add", content="counted")])
     counts = env.sandbox.wire.counts("todoist")
-    assert (counts["reads"], counts["writes"]) == (2, 2)
+    assert (counts["reads"], counts["writes"]) == (3, 2)
 
 
 def test_state_survives_to_dict_and_load_dict(env: Env) -> None:

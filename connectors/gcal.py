@@ -1,0 +1,578 @@
+"""The Google Calendar connector: the plan's calendar, its milestone events and focus blocks.
+
+Reading: `events.list` over the whole calendar with a stored `syncToken` (one request per run
+once the first full read is done; a 410 drops the token and reads everything again) and a mirror
+of the calendar's events in the state store, so the snapshot is complete after an incremental
+read. Deleted events stay in the mirror: their ids can never be used again.
+Writing: `events.insert` with deterministic ids (a repeat is a 409: the event is fetched and
+re-linked), `events.patch` with only the changed fields, `events.delete` (404/410: already gone),
+sent as batches of at most 50 calls; every result is recorded in the state store as its batch
+lands. Creating a calendar is not idempotent: its id is stored at once, and after a lost state
+the calendar is found again in the calendar list by the marker in its description.
+Block times live in the records' `synced` `start`/`end` (see `connectors.gcal_map`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any, NamedTuple, TypeVar
+
+import google.auth.exceptions
+import httplib2
+from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
+
+from connectors.clients import calendar_batch_uri, calendar_service
+from connectors.gcal_map import (
+    CALENDAR,
+    calendar_item,
+    calendar_items,
+    calendar_remote,
+    calendar_title,
+    event_body,
+    event_id,
+    marker,
+    to_remote,
+)
+from connectors.retry import RetryPolicy, retrying
+from sync.blocks import block_state, history, next_block_day, plan_blocks
+from sync.decide import check_safety
+from sync.decide import decide as decide_actions
+from sync.errors import AuthError, RateLimited, RemoteError, SecretError, TransientError
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Item,
+    Link,
+    Record,
+    Remote,
+    Service,
+    Snapshot,
+    Update,
+)
+from sync.plan import Plan
+from sync.planner import Interval, Risk
+from sync.secrets import SecretStore
+from sync.settings import Settings
+from sync.state import StateStore
+
+SERVICE: Service = "google"
+NAME = "Google Calendar"
+# The narrowest scopes that do the job (api-notes/gcal.md §8):
+SCOPES = [
+    # make the plan's calendar and manage the events in it; no access to other calendars' events
+    "https://www.googleapis.com/auth/calendar.app.created",
+    # busy time of the user's own calendars (start/end only), so blocks avoid it
+    "https://www.googleapis.com/auth/calendar.freebusy",
+    # find the plan's calendar again after the state DB is lost, instead of making a second one
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+]
+AUTH_FIX = (
+    "run `careersync auth google`; if this happens every week, the OAuth app is in Google's"
+    ' "Testing" mode, whose sign-ins expire after 7 days: publish it in the Cloud console'
+)
+BATCH = 50  # calls per batch request (Google's long-standing limit)
+FREEBUSY_SPAN = timedelta(days=90)  # longest range one freeBusy query may ask for
+PAGE = 2500  # events per list page (the maximum)
+CALENDAR_CURSOR = "calendar_id"
+T = TypeVar("T")
+
+
+@dataclass
+class Applied:
+    writes: int = 0  # calls that landed
+    errors: list[str] = field(default_factory=list)
+
+
+class CalendarDecision(NamedTuple):
+    actions: list[Action]
+    due: dict[str, date]  # action id -> day of its next block (the Todoist task's due date)
+    risks: tuple[Risk, ...]
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+SDK_ERRORS = (HttpError, google.auth.exceptions.GoogleAuthError, httplib2.HttpLib2Error, OSError)
+
+
+def map_error(exc: Exception) -> RemoteError:
+    """An SDK or transport failure (one of `SDK_ERRORS`) as one of careersync's errors."""
+    if isinstance(exc, HttpError):
+        return _http_error(exc)
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        detail = str(exc.args[0]) if exc.args else "refresh failed"
+        if getattr(exc, "retryable", False):
+            return TransientError(SERVICE, f"sign-in server unavailable ({detail})")
+        return AuthError(SERVICE, f"Google sign-in expired or was revoked ({detail})", AUTH_FIX)
+    if isinstance(exc, RemoteError):
+        return exc
+    return TransientError(SERVICE, f"connection failed ({type(exc).__name__}: {exc})")
+
+
+def _http_error(exc: HttpError) -> RemoteError:
+    status, reason, message = exc.status_code, _reason(exc), exc.reason or ""
+    if status == 401:
+        return AuthError(SERVICE, "Google sign-in expired or was revoked", AUTH_FIX, status)
+    if status == 403 and reason in ("insufficientPermissions", "forbidden", "authError"):
+        return AuthError(
+            SERVICE,
+            f"careersync lacks a permission it needs ({message})",
+            "run `careersync auth google` and allow everything it asks for",
+            status,
+        )
+    if status == 429 or (status == 403 and "RateLimit" in reason):
+        return RateLimited(SERVICE, _retry_after(exc, 1.0), status)
+    if status == 403 and reason in ("quotaExceeded", "usageLimits"):
+        return RateLimited(SERVICE, 3600.0, status)  # the calendar is read-only for hours
+    if status >= 500:
+        return TransientError(SERVICE, f"server error {status} ({message})", None, status)
+    return RemoteError(SERVICE, f"request refused ({status} {reason}: {message})", None, status)
+
+
+def _reason(exc: HttpError) -> str:
+    try:
+        errors = json.loads(exc.content.decode("utf-8"))["error"]["errors"]
+        return str(errors[0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+
+
+def _retry_after(exc: HttpError, default: float) -> float:
+    try:
+        return float(exc.resp.get("retry-after", default))
+    except (TypeError, ValueError):
+        return default
+
+
+def _call(policy: RetryPolicy, request: Callable[[], T]) -> T:
+    """One API call: errors mapped, transient ones retried by the policy."""
+
+    def once() -> T:
+        try:
+            return request()
+        except SDK_ERRORS as exc:
+            raise map_error(exc) from exc
+
+    return retrying(policy, once)
+
+
+# The connector ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One event write of a batch."""
+
+    action: Create | Update | Delete
+    build: Callable[[], Any]  # a fresh HttpRequest (a retried batch cannot reuse the old one)
+
+
+class CalendarConnector:
+    def __init__(
+        self,
+        service: Any,
+        http: Any,
+        batch_uri: str,
+        store: StateStore,
+        plan: Plan,
+        *,
+        calendar_id: str | None = None,
+        busy_calendars: Sequence[str] = ("primary",),
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.service = service
+        self.http = http
+        self.batch_uri = batch_uri
+        self.store = store
+        self.plan = plan
+        self.setting = calendar_id  # a calendar the user named: careersync only adds events
+        self.busy_calendars = list(busy_calendars)
+        self.policy = policy or RetryPolicy()
+        self._calendar_id: str | None = calendar_id
+
+    @property
+    def owns_calendar(self) -> bool:
+        return self.setting is None
+
+    # The calendar -------------------------------------------------------------------------
+    def calendar_id(self, *, persist: bool = True) -> str | None:
+        """The plan's calendar: the setting, the stored id, or one found by its marker."""
+        if self._calendar_id is None:
+            stored = self.store.cursor(self.plan.id, SERVICE, CALENDAR_CURSOR)
+            found = stored or self._find_calendar()
+            if found and not stored and persist:
+                self.store.set_cursor(self.plan.id, SERVICE, CALENDAR_CURSOR, found)
+            self._calendar_id = found
+        return self._calendar_id
+
+    def _find_calendar(self) -> str | None:
+        mark, title = marker(self.plan.id), calendar_title(self.plan)
+        lister = self.service.calendarList().list
+        try:
+            _, entries = self._pages(lambda page: lister(pageToken=page, maxResults=250))
+        except AuthError as exc:
+            if exc.status == 403:
+                return None  # signed in without the calendar-list scope: cannot look
+            raise
+        owned = [e for e in entries if e.get("accessRole") == "owner"]
+        by_mark = [e for e in owned if mark in (e.get("description") or "")]
+        by_title = [e for e in owned if e.get("summary") == title]
+        matches = by_mark or by_title
+        return str(matches[0]["id"]) if matches else None
+
+    def ensure_calendar(self) -> str:
+        """The plan's calendar, made now if there is none; its id is stored before anything else."""
+        found = self.calendar_id()
+        if found is not None:
+            return found
+        body = dict(calendar_item(self.plan).fields)
+        created = self._execute(lambda: self.service.calendars().insert(body=body))
+        self._calendar_id = str(created["id"])
+        self.store.set_cursor(self.plan.id, SERVICE, CALENDAR_CURSOR, self._calendar_id)
+        return self._calendar_id
+
+    # Reading ------------------------------------------------------------------------------
+    def gather(self, now: datetime | None = None, *, persist: bool = True) -> Snapshot:
+        """The calendar's events as they are now (`now` is unused: the protocol's signature).
+
+        With `persist`, the mirror and the new sync token are saved (not for a dry run).
+        """
+        cid = self.calendar_id(persist=persist)
+        if cid is None:
+            return Snapshot({})  # nothing made yet
+        token_name = f"sync_token:{cid}"
+        token = self.store.cursor(self.plan.id, SERVICE, token_name)
+        try:
+            listing, events = self._list(cid, token)
+        except RemoteError as exc:
+            if exc.status == 410 and token is not None:  # token expired: read everything
+                token = None
+                listing, events = self._list(cid, None)
+            elif exc.status == 404:  # the user deleted the calendar
+                return Snapshot({cid: calendar_remote(cid, {}, owned=True, deleted=True)})
+            else:
+                raise
+        previous = self.store.mirror(self.plan.id, SERVICE)
+        changed = {str(e["id"]): _merged(previous.get(str(e["id"])), e) for e in events}
+        mirror = changed if token is None else {**previous, **changed}
+        if persist:
+            with self.store.transaction():
+                self.store.update_mirror(self.plan.id, SERVICE, changed, replace=token is None)
+                self.store.set_cursor(
+                    self.plan.id, SERVICE, token_name, listing.get("nextSyncToken")
+                )
+        return self._snapshot(cid, listing, mirror)
+
+    def _list(self, cid: str, token: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Every page of events.list (changes since `token`, or everything, deleted included)."""
+        args: dict[str, Any] = {"calendarId": cid, "showDeleted": True, "maxResults": PAGE}
+        if token:
+            args["syncToken"] = token
+        lister = self.service.events().list
+        return self._pages(lambda page: lister(**args, pageToken=page))
+
+    def _pages(
+        self, request: Callable[[str | None], Any]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Every page of a list call: (the last page, all items)."""
+        items: list[dict[str, Any]] = []
+        page: str | None = None
+        while True:
+            answer: dict[str, Any] = self._execute(partial(request, page))
+            items += answer.get("items", [])
+            page = answer.get("nextPageToken")
+            if not page:
+                return answer, items
+
+    def _snapshot(
+        self, cid: str, listing: Mapping[str, Any], mirror: Mapping[str, Mapping[str, Any]]
+    ) -> Snapshot:
+        remotes: dict[str, Remote] = {
+            rid: to_remote(event, self.plan.id, self.plan.tz) for rid, event in mirror.items()
+        }
+        remotes[cid] = calendar_remote(cid, listing, owned=self.owns_calendar)
+        return Snapshot(remotes)
+
+    def busy(self, start: datetime, end: datetime) -> list[Interval]:
+        """Busy time of the user's own calendars in [start, end), in ≤ 90-day queries."""
+        own = self._calendar_id if self.owns_calendar else None  # its blocks are kept anyway
+        items = [{"id": c} for c in self.busy_calendars if c != own]
+        spans: list[Interval] = []
+        while items and start < end:
+            stop = min(start + FREEBUSY_SPAN, end)
+            body = {"timeMin": start.isoformat(), "timeMax": stop.isoformat(), "items": items}
+            answer = self._execute(partial(self.service.freebusy().query, body=body))
+            for cid, cal in (answer.get("calendars") or {}).items():
+                spans += _busy_spans(cid, cal)
+            start = stop
+        return sorted(spans)
+
+    # Deciding (the shell around the pure core) ---------------------------------------------
+    def decide(
+        self,
+        plan: Plan,
+        now: datetime,
+        *,
+        done: AbstractSet[str] = frozenset(),
+        texts: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        allow_mass_delete: bool = False,
+    ) -> CalendarDecision:
+        """Gather, sort the blocks, place what is missing, decide; writes nothing remote."""
+        snapshot = self.gather(now, persist=not dry_run)
+        records = self.store.records(plan.id, SERVICE)
+        state = block_state(plan, records, snapshot, done, now)
+        blocks, placement = plan_blocks(plan, state, now=now, done=done, busy=self.busy)
+        items = calendar_items(plan, blocks, texts, own_calendar=self.owns_calendar)
+        actions = decide_actions(items, records, snapshot, keep=history(now))
+        check_safety(actions, records, NAME, allow_mass_delete=allow_mass_delete)
+        due = {
+            a.id: day
+            for _, a in plan.actions()
+            if (day := next_block_day(a.id, blocks, plan.tz, now)) is not None
+        }
+        return CalendarDecision(actions, due, placement.risks)
+
+    # Writing ------------------------------------------------------------------------------
+    def apply(self, actions: Sequence[Action]) -> Applied:
+        """Carry out decided actions; each result is recorded as its request or batch lands."""
+        applied = Applied()
+        with self.store.transaction():
+            for action in actions:
+                if isinstance(action, Link):
+                    record = Record(
+                        action.key, action.remote_id, action.synced, action.status,
+                        action.completed_at,
+                    )  # fmt: skip
+                    self.store.put(self.plan.id, SERVICE, record)
+                elif isinstance(action, Forget):
+                    self.store.remove(self.plan.id, SERVICE, action.key)
+        writes = [a for a in actions if isinstance(a, Create | Update | Delete)]
+        for action in writes:
+            if action.key == CALENDAR:
+                self._calendar_write(action, applied)
+        events = [a for a in writes if a.key != CALENDAR]
+        if events:
+            cid = self.calendar_id()
+            if cid is None:
+                applied.errors.append("calendar: not created, so its events were not written")
+                return applied
+            self._send([self._write(cid, a) for a in events], cid, applied)
+        return applied
+
+    def _calendar_write(self, action: Create | Update | Delete, applied: Applied) -> None:
+        plan_id = self.plan.id
+        if isinstance(action, Create):
+            cid = self.ensure_calendar()
+            self.store.put(plan_id, SERVICE, Record(CALENDAR, cid, action.item.fields))
+        elif isinstance(action, Update):
+            changes = dict(action.changes)
+            self._execute(
+                lambda: self.service.calendars().patch(calendarId=action.remote_id, body=changes)
+            )
+            self.store.put(plan_id, SERVICE, Record(CALENDAR, action.remote_id, action.item.fields))
+        else:
+            try:
+                self._execute(lambda: self.service.calendars().delete(calendarId=action.remote_id))
+            except RemoteError as exc:
+                if exc.status not in (404, 410):
+                    raise
+            self.store.remove(plan_id, SERVICE, CALENDAR)
+            self.store.set_cursor(plan_id, SERVICE, CALENDAR_CURSOR, None)
+            self._calendar_id = self.setting
+        applied.writes += 1
+
+    def _write(self, cid: str, action: Create | Update | Delete) -> _Write:
+        events = self.service.events
+        if isinstance(action, Create):
+            body = event_body(self.plan.id, action.item)
+            return _Write(action, lambda: events().insert(calendarId=cid, body=body))
+        if isinstance(action, Update):
+            changes, eid = dict(action.changes), action.remote_id
+            return _Write(action, lambda: events().patch(calendarId=cid, eventId=eid, body=changes))
+        eid = action.remote_id
+        return _Write(action, lambda: events().delete(calendarId=cid, eventId=eid))
+
+    def _send(self, writes: Sequence[_Write], cid: str, applied: Applied) -> None:
+        """Batches of up to 50; calls that failed transiently are retried in a later batch."""
+        queue = list(writes)
+        for attempt in range(self.policy.attempts):
+            again: list[tuple[_Write, RemoteError]] = []
+            for chunk in _chunks(queue, BATCH):
+                results = _call(self.policy, partial(self._batch, chunk))
+                fatal: RemoteError | None = None
+                with self.store.transaction():  # what landed is recorded, whatever follows
+                    for write, answer, error in results:
+                        problem = None if error is None else map_error(error)
+                        if isinstance(problem, TransientError | RateLimited):
+                            again.append((write, problem))
+                        elif isinstance(problem, AuthError):
+                            fatal = fatal or problem
+                        else:
+                            self._landed(write, answer, problem, cid, applied)
+                if fatal is not None:
+                    raise fatal
+            if not again:
+                return
+            wait = max((p.retry_after for _, p in again if isinstance(p, RateLimited)), default=0)
+            if attempt == self.policy.attempts - 1 or wait > self.policy.max_retry_after:
+                raise again[0][1]
+            self.policy.retries += 1
+            self.policy.sleep(wait + self.policy.backoff(attempt))
+            queue = [w for w, _ in again]
+
+    def _batch(self, writes: Sequence[_Write]) -> list[tuple[_Write, Any, Exception | None]]:
+        results: dict[str, tuple[Any, Exception | None]] = {}
+
+        def landed(request_id: str, response: Any, exception: Exception | None) -> None:
+            results[request_id] = (response, exception)
+
+        batch = BatchHttpRequest(callback=landed, batch_uri=self.batch_uri)
+        for n, write in enumerate(writes):
+            batch.add(write.build(), request_id=str(n))
+        batch.execute(http=self.http)
+        return [(w, *results[str(n)]) for n, w in enumerate(writes)]
+
+    def _landed(
+        self,
+        write: _Write,
+        answer: Any,
+        problem: RemoteError | None,
+        cid: str,
+        applied: Applied,
+    ) -> None:
+        action, plan_id = write.action, self.plan.id
+        if problem is not None:
+            self._refused(action, problem, cid, applied)
+            return
+        applied.writes += 1
+        if isinstance(action, Delete):
+            self.store.remove(plan_id, SERVICE, action.key)
+            self._mirror_cancelled(action.remote_id)
+            return
+        event = dict(answer)
+        self.store.update_mirror(plan_id, SERVICE, {str(event["id"]): event})
+        self.store.put(plan_id, SERVICE, Record(action.key, str(event["id"]), action.item.fields))
+
+    def _refused(
+        self, action: Create | Update | Delete, problem: RemoteError, cid: str, applied: Applied
+    ) -> None:
+        """Answers that mean "already done" or "gone", and real failures."""
+        plan_id, status = self.plan.id, problem.status
+        if isinstance(action, Delete) and status in (404, 410):
+            self.store.remove(plan_id, SERVICE, action.key)
+            self._mirror_cancelled(action.remote_id)
+        elif isinstance(action, Create) and status == 409:
+            self._relink(action.item, cid, applied)
+        elif isinstance(action, Update) and status in (404, 410):
+            synced = action.item.fields
+            self.store.put(
+                plan_id, SERVICE, Record(action.key, action.remote_id, synced, "dismissed")
+            )
+        else:
+            applied.errors.append(f"{action.key}: {problem.message}")
+
+    def _relink(self, item: Item, cid: str, applied: Applied) -> None:
+        """A create whose id exists: an earlier run's event (re-link it) or one the user deleted."""
+        eid = event_id(self.plan.id, item.key)
+        event = self._execute(lambda: self.service.events().get(calendarId=cid, eventId=eid))
+        self.store.update_mirror(self.plan.id, SERVICE, {eid: event})
+        remote = to_remote(event, self.plan.id, self.plan.tz)
+        if remote.deleted:
+            record = Record(item.key, eid, item.fields, "dismissed")
+        else:
+            changes = {f: v for f, v in item.fields.items() if remote.fields.get(f) != v}
+            if changes:
+                self._execute(
+                    lambda: self.service.events().patch(calendarId=cid, eventId=eid, body=changes)
+                )
+                applied.writes += 1
+            record = Record(item.key, eid, item.fields)
+        self.store.put(self.plan.id, SERVICE, record)
+
+    def _mirror_cancelled(self, remote_id: str) -> None:
+        old = self.store.mirror(self.plan.id, SERVICE).get(remote_id)
+        if old is not None:
+            cancelled = {**old, "status": "cancelled"}
+            self.store.update_mirror(self.plan.id, SERVICE, {remote_id: cancelled})
+
+    def _execute(self, request: Callable[[], Any]) -> Any:
+        return _call(self.policy, lambda: request().execute())
+
+
+def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """A cancelled event may come back as little more than its id: keep what was known."""
+    if old is not None and new.get("status") == "cancelled":
+        return {**old, **new}
+    return dict(new)
+
+
+def _busy_spans(calendar_id: str, answer: Mapping[str, Any]) -> list[Interval]:
+    errors = answer.get("errors") or []
+    if errors:
+        reason = errors[0].get("reason", "unknown")
+        raise RemoteError(
+            SERVICE,
+            f"cannot read the busy time of calendar {calendar_id!r} ({reason})",
+            "check the busy_calendars setting",
+        )
+    spans = [
+        Interval(datetime.fromisoformat(b["start"]), datetime.fromisoformat(b["end"]))
+        for b in answer.get("busy") or []
+    ]
+    return [s for s in spans if s.start < s.end]
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# Building it from settings and secrets -------------------------------------------------------
+
+
+def credentials(settings: Settings, secrets: SecretStore) -> Credentials:
+    """The stored authorized-user credentials, refreshing at `settings.google_token_uri`."""
+    raw = secrets.require("google")
+    try:
+        creds = Credentials.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SecretError(
+            "the stored Google credentials are not authorized-user JSON",
+            "run `careersync auth google` again",
+        ) from exc
+    refreshing: Credentials = creds.with_token_uri(settings.google_token_uri)
+    return refreshing
+
+
+def connect(
+    settings: Settings,
+    secrets: SecretStore,
+    store: StateStore,
+    plan: Plan,
+    *,
+    http: httplib2.Http | None = None,
+    policy: RetryPolicy | None = None,
+) -> CalendarConnector:
+    """A connector for `plan` at the configured endpoint (tests pass the sandbox's `http`)."""
+    authed = AuthorizedHttp(credentials(settings, secrets), http=http or httplib2.Http(timeout=60))
+    return CalendarConnector(
+        calendar_service(authed, settings.google_api_root),
+        authed,
+        calendar_batch_uri(settings.google_api_root),
+        store,
+        plan,
+        calendar_id=settings.calendar_id,
+        busy_calendars=settings.busy_calendars,
+        policy=policy,
+    )
