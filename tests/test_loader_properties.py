@@ -147,12 +147,15 @@ vocabulary_plans = st.fixed_dictionaries(
     {
         "format": st.just(1),
         "plan": st.fixed_dictionaries(
-            {"title": st.just("Plan"), "start": st.just(date(2027, 1, 1))},
-            optional={"horizon": st.sampled_from(["3 months", "15 months", "2 weeks", "x"])},
+            {
+                "title": st.just("Plan"),
+                "start": st.just(date(2027, 1, 1)),
+                "horizon": st.sampled_from(["3 months", "15 months", "15 months", "2 weeks"]),
+            }
         ),
         "milestones": st.lists(
             st.tuples(section(MILESTONE_KEYS), st.lists(section(ACTION_KEYS), max_size=3)).map(
-                lambda pair: {"title": "M", **pair[0], "actions": pair[1]}
+                lambda pair: {"title": "M", "due": date(2027, 3, 1), **pair[0], "actions": pair[1]}
             ),
             max_size=3,
         ),

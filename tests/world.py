@@ -61,7 +61,7 @@ class World:
         """One sync; the wire log is reset first so counts are this run's."""
         self.sandbox.wire.reset(options.pop("faults", None))
         plan = self.plan
-        policy = RetryPolicy(sleep=lambda s: None)
+        policy = options.pop("policy", None) or RetryPolicy(sleep=lambda s: None)
         with open_session(
             self.settings(),
             plan,

@@ -1,0 +1,369 @@
+"""The background scheduler behind `careersync run`.
+
+Each cycle re-reads the plan file if it changed (a broken edit is reported once and the last good
+plan kept), then runs a full sync through the engine: it pulls completions, re-plans missed
+blocks and writes progress back, and costs about one read per service when nothing changed.
+A failed cycle never ends the loop; the next one waits longer: the server's `retry_after`, else an
+exponential backoff capped at an hour, or a long wait for what only the user can fix (a revoked
+token, a refused mass delete).
+
+The policy (how long to wait, when to re-read the plan) is pure functions; `Scheduler` is the
+shell that reads the clock, the file and the remotes, timed by the `schedule` library. Stopping
+is cooperative: `stop` is checked between cycles and during every wait, including the retry
+waits inside a cycle; the engine records each result as it lands, so stopping there is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+import httpx
+import schedule
+
+from connectors.retry import RetryPolicy
+from sync import engine
+from sync.errors import (
+    AuthError,
+    CareersyncError,
+    PlanError,
+    RateLimited,
+    SafetyError,
+    SecretError,
+    UserError,
+)
+from sync.loader import load_plan, parse_plan
+from sync.plan import Plan
+from sync.session import Session, open_session
+from sync.settings import Settings
+
+log = logging.getLogger("careersync.run")
+
+MAX_BACKOFF = 3600  # seconds: the longest wait after repeated failures
+USER_WAIT = 900  # seconds between tries while only the user can fix things
+IN_CYCLE_RETRY_AFTER = (
+    30.0  # a longer `retry_after` ends the cycle and is waited out between cycles
+)
+LOG_BYTES, LOG_FILES = 1_000_000, 5
+
+Stamp = tuple[int, int, int]  # mtime_ns, size, inode
+SessionFactory = Callable[[Settings, Plan, RetryPolicy], AbstractContextManager[Session]]
+
+
+# The policy (pure) -------------------------------------------------------------------------
+def needs_user(error: BaseException | None) -> bool:
+    """Errors no retry can fix: credentials, settings, a refused drastic change."""
+    return isinstance(error, AuthError | SecretError | SafetyError | UserError)
+
+
+def next_delay(interval: int, failures: int, error: BaseException | None = None) -> int:
+    """Whole seconds until the next cycle; `failures` counts failed cycles in a row, this one
+    included (0 after a success)."""
+    if failures == 0:
+        return interval
+    if needs_user(error):
+        return max(interval, USER_WAIT)
+    backoff = min(max(interval, MAX_BACKOFF), interval * 2 ** min(failures, 16))
+    if isinstance(error, RateLimited):
+        return max(backoff, -int(-error.retry_after // 1))  # ceil
+    return backoff
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A version of the plan file: where the file stood, its content, and the day it was read
+    (defaults such as `start` depend on today)."""
+
+    stamp: Stamp | None  # None: the file was missing
+    digest: str
+    day: date
+
+
+def should_read(seen: Seen | None, stamp: Stamp | None, today: date) -> bool:
+    """Whether the plan file may have changed since it was last read."""
+    return seen is None or stamp != seen.stamp or today != seen.day
+
+
+def should_load(good: Seen | None, rejected: str | None, digest: str, today: date) -> bool:
+    """Whether read content needs validating: new content, or a new day, and not the content
+    that was already refused."""
+    if good is not None and digest == good.digest and today == good.day:
+        return False
+    return digest != rejected
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """What one cycle did."""
+
+    at: datetime
+    changes: int = 0
+    writes: int = 0
+    requests: int | None = None  # Todoist HTTP requests, when Todoist is on
+    errors: tuple[str, ...] = ()
+    error: BaseException | None = None
+    stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.errors and not self.stopped
+
+
+def summary(cycle: Cycle, delay: int | None = None) -> str:
+    """The one line printed per cycle."""
+    when = cycle.at.strftime("%H:%M:%S")
+    if cycle.stopped:
+        return f"{when} stopped before the cycle finished; the next run picks up from here"
+    if cycle.ok:
+        what = f"{cycle.changes} changes, {cycle.writes} writes" if cycle.changes else "up to date"
+        if cycle.requests is not None:
+            what += f" (todoist {cycle.requests} request{'s' * (cycle.requests != 1)})"
+        return f"{when} synced: {what}"
+    reason = str(cycle.error) if cycle.error else f"{len(cycle.errors)} errors: {cycle.errors[0]}"
+    line = f"{when} failed: {reason}"
+    return line if delay is None else f"{line}; next try in {delay}s"
+
+
+# The shell ---------------------------------------------------------------------------------
+class Stopped(Exception):
+    """Raised inside a cycle when a stop was asked for during a wait."""
+
+
+@contextmanager
+def hold_lock(home: Path) -> Iterator[Path]:
+    """Hold `home/run.lock` so two schedulers never share one state; released on exit."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "run.lock"
+    with path.open("a+") as file:
+        try:
+            _lock(file.fileno())
+        except OSError:
+            raise UserError(
+                f"another careersync run is using {home}",
+                "stop it first, or set CAREERSYNC_HOME to another directory",
+            ) from None
+        try:
+            if sys.platform != "win32":
+                file.truncate(0)
+                file.write(f"{os.getpid()}\n")
+                file.flush()
+            yield path
+        finally:
+            _unlock(file.fileno())
+
+
+if sys.platform == "win32":  # pragma: no cover
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def log_handler(log_dir: Path) -> logging.Handler:
+    """`log_dir/careersync.log`, rotated at 1 MB, five files kept."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(
+        log_dir / "careersync.log", maxBytes=LOG_BYTES, backupCount=LOG_FILES, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    return handler
+
+
+def default_sessions(settings: Settings, plan: Plan, policy: RetryPolicy) -> Any:
+    return open_session(settings, plan, policy=policy)
+
+
+class Scheduler:
+    """Runs a sync of the plan file every `interval` seconds until `stop` is set."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        path: Path,
+        *,
+        clock: Callable[[], datetime],
+        interval: int | None = None,
+        stop: threading.Event | None = None,
+        wait: Callable[[float], bool] | None = None,
+        sessions: SessionFactory = default_sessions,
+        out: Callable[[str], None] = print,
+        err: Callable[[str], None] = print,
+    ) -> None:
+        self.settings = settings
+        self.path = path
+        self.clock = clock
+        self.interval = max(1, interval or settings.poll_interval)
+        self.stop = stop or threading.Event()
+        self.wait = wait or self.stop.wait  # returns True once stopped
+        self.sessions = sessions
+        self.out, self.err = out, err
+        self.plan: Plan | None = None
+        self.seen: Seen | None = None  # the file as last read
+        self.good: Seen | None = None  # the version `plan` came from
+        self.rejected: str | None = None  # digest of the last refused content
+        self.failures = 0
+        self.delay = self.interval
+        self.cycles = 0
+        self._job: schedule.Job | None = None
+
+    # The plan file ---------------------------------------------------------------------
+    def refresh_plan(self) -> Plan:
+        """The plan to sync: re-read and re-validated when the file changed. A broken version
+        is reported once and the last good plan kept; with no good plan yet it raises."""
+        today = self.clock().date()
+        stamp = _stamp(self.path)
+        if self.plan is not None and not should_read(self.seen, stamp, today):
+            return self.plan
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            data = None
+        digest = hashlib.sha256(data).hexdigest() if data is not None else "unreadable"
+        self.seen = Seen(stamp, digest, today)
+        if self.plan is not None and not should_load(self.good, self.rejected, digest, today):
+            return self.plan
+        try:
+            loaded = (
+                load_plan(self.path, today=today, default_timezone=self.settings.timezone)
+                if data is None
+                else parse_plan(
+                    data, self.path, today=today, default_timezone=self.settings.timezone
+                )
+            )
+        except PlanError as exc:
+            if self.plan is None:
+                raise
+            self.rejected = digest
+            log.warning("plan not reloaded, keeping the last good version: %s", exc)
+            self.err(f"error: {exc} (keeping the last good plan until the file is fixed)")
+            return self.plan
+        if self.plan is not None:
+            log.info("plan reloaded from %s", self.path)
+        for warning in loaded.warnings:
+            log.info("plan warning: %s", warning)
+            self.err(f"warning: {warning}")
+        self.plan, self.good, self.rejected = loaded.plan, self.seen, None
+        return self.plan
+
+    # One cycle -------------------------------------------------------------------------
+    def _pause(self, seconds: float) -> None:
+        """The retry sleep inside a cycle: interrupted by a stop."""
+        if self.wait(seconds):
+            raise Stopped
+
+    def cycle(self) -> Cycle:
+        """One sync; never raises for a remote failure."""
+        at = self.clock()
+        policy = RetryPolicy(attempts=4, max_retry_after=IN_CYCLE_RETRY_AFTER, sleep=self._pause)
+        requests = [0]
+        try:
+            plan = self.refresh_plan()
+            with self.sessions(self.settings, plan, policy) as session:
+                counted = session.todoist is not None and _count_requests(session, requests)
+                outcome = engine.run(
+                    plan, session.store, at, todoist=session.todoist, calendar=session.calendar
+                )
+        except Stopped:
+            return Cycle(at, stopped=True)
+        except CareersyncError as exc:
+            return Cycle(at, error=exc)
+        except Exception as exc:  # a bug: log it in full, keep the scheduler alive
+            log.exception("unexpected failure in a sync cycle")
+            return Cycle(at, error=exc)
+        return Cycle(
+            at,
+            changes=outcome.changes,
+            writes=sum(outcome.writes.values()),
+            requests=requests[0] if counted else None,
+            errors=tuple(outcome.errors),
+        )
+
+    def record(self, cycle: Cycle) -> None:
+        """Count the cycle, choose the next delay, report it."""
+        self.cycles += 1
+        if cycle.stopped:
+            line = summary(cycle)
+            log.info(line)
+            self.out(line)
+            return
+        self.failures = 0 if cycle.ok else self.failures + 1
+        self.delay = next_delay(self.interval, self.failures, cycle.error)
+        line = summary(cycle, None if cycle.ok else self.delay)
+        if cycle.ok:
+            log.info(line)
+        else:
+            log.warning(line)
+            for error in cycle.errors:
+                log.warning("  %s", error)
+            if needs_user(cycle.error):
+                log.warning("waiting for you to fix this; retrying every %ss", self.delay)
+        self.out(line)
+        if self._job is not None:
+            self._job.interval = self.delay
+
+    def tick(self) -> None:
+        """The scheduled job: a cycle, then the stop flag if it was interrupted."""
+        cycle = self.cycle()
+        self.record(cycle)
+        if cycle.stopped:
+            self.stop.set()
+
+    def once(self) -> bool:
+        self.tick()
+        return self.failures == 0 and not self.stop.is_set()
+
+    def run(self) -> None:
+        """Cycles until `stop` is set: the first at once, then every `delay` seconds."""
+        jobs = schedule.Scheduler()
+        self._job = jobs.every(self.interval).seconds.do(self.tick)
+        log.info("scheduler started for %s, every %ss", self.path, self.interval)
+        jobs.run_all()
+        while not self.stop.is_set():
+            idle = jobs.idle_seconds
+            if self.wait(max(0.0, idle if idle is not None else self.interval)):
+                break
+            jobs.run_pending()
+        log.info("scheduler stopped")
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _count_requests(session: Session, counter: list[int]) -> bool:
+    """Count the Todoist connector's HTTP responses into `counter[0]`."""
+    client = getattr(session.todoist, "client", None)
+    if not isinstance(client, httpx.Client):
+        return False
+
+    def seen(response: httpx.Response) -> None:
+        counter[0] += 1
+
+    client.event_hooks["response"].append(seen)
+    return True
