@@ -49,26 +49,48 @@ def build(overload: bool) -> tuple[Plan, datetime, dict[str, timedelta], list[In
             if k % 50 == 49:
                 effort = timedelta(minutes=30)
                 actions.append(
-                    Action(id=aid, title=aid, effort=effort, due=due, until=due,
-                           recurrence=Recurrence(every="week", days=("sat", "sun")))
+                    Action(
+                        id=aid,
+                        title=aid,
+                        effort=effort,
+                        due=due,
+                        until=due,
+                        recurrence=Recurrence(every="week", days=("sat", "sun")),
+                    )
                 )
                 continue
             minutes = rng.randrange(15, 180 if overload else 90, 15)
             effort = timedelta(minutes=minutes)
             after = (f"m{m}-a{k - 1}",) if k % 5 else ()
             actions.append(
-                Action(id=aid, title=aid, effort=effort, due=due, after=after, first=(k == 0 and m == 0))
+                Action(
+                    id=aid,
+                    title=aid,
+                    effort=effort,
+                    due=due,
+                    after=after,
+                    first=(k == 0 and m == 0),
+                )
             )
             remaining[aid] = effort
         milestones.append(Milestone(id=f"m{m}", title=f"M{m}", due=due, actions=tuple(actions)))
-    plan = Plan(id="bench", title="Bench", timezone="Europe/London", start=START, end=end,
-                schedule=schedule, milestones=tuple(milestones))
+    plan = Plan(
+        id="bench",
+        title="Bench",
+        timezone="Europe/London",
+        start=START,
+        end=end,
+        schedule=schedule,
+        milestones=tuple(milestones),
+    )
     t0 = datetime.combine(START, time(0), tzinfo=TZ)
     busy = []
     for n in range(BUSY):  # mostly meetings in working hours, some evenings and weekends
         if n % 5:
             day = START + timedelta(weeks=rng.randrange(WEEKS), days=rng.randrange(5))
-            s = datetime.combine(day, time(8), tzinfo=TZ) + timedelta(minutes=15 * rng.randrange(40))
+            s = datetime.combine(day, time(8), tzinfo=TZ) + timedelta(
+                minutes=15 * rng.randrange(40)
+            )
         else:
             s = t0 + timedelta(minutes=15 * rng.randrange(WEEKS * 7 * 96))
         busy.append(Interval(s, s + timedelta(minutes=rng.choice((30, 60, 90, 120)))))
@@ -95,7 +117,9 @@ def main() -> None:
     print(f"actions {ACTIONS}, milestones {MILESTONES}, busy {BUSY}, weeks {WEEKS}")
     print(f"wall time (best of 3): {min(times) * 1000:.0f} ms")
     print(f"peak memory: {peak / 1e6:.1f} MB")
-    print(f"blocks placed: {len(result.blocks)}; unplaced: {unplaced:g} h; risks: {len(result.risks)}")
+    print(
+        f"blocks placed: {len(result.blocks)}; unplaced: {unplaced:g} h; risks: {len(result.risks)}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from connectors.gcal_map import (
     to_remote,
 )
 from connectors.retry import RetryPolicy, retrying
-from sync.blocks import block_state, history, next_block_day, plan_blocks
+from sync.blocks import block_state, history, next_block_day, plan_blocks, spare_history
 from sync.decide import check_safety
 from sync.decide import decide as decide_actions
 from sync.errors import AuthError, RateLimited, RemoteError, SecretError, TransientError
@@ -58,6 +58,7 @@ from sync.model import (
     Service,
     Snapshot,
     Update,
+    is_write,
 )
 from sync.plan import Plan
 from sync.planner import Interval, Risk
@@ -123,7 +124,7 @@ def _http_error(exc: HttpError) -> RemoteError:
     status, reason, message = exc.status_code, _reason(exc), exc.reason or ""
     if status == 401:
         return AuthError(SERVICE, "Google sign-in expired or was revoked", AUTH_FIX, status)
-    if status == 403 and reason in ("insufficientPermissions", "forbidden", "authError"):
+    if status == 403 and reason == "insufficientPermissions":
         return AuthError(
             SERVICE,
             f"careersync lacks a permission it needs ({message})",
@@ -132,7 +133,7 @@ def _http_error(exc: HttpError) -> RemoteError:
         )
     if status == 429 or (status == 403 and "RateLimit" in reason):
         return RateLimited(SERVICE, _retry_after(exc, 1.0), status)
-    if status == 403 and reason in ("quotaExceeded", "usageLimits"):
+    if status == 403 and reason in ("quotaExceeded", "dailyLimitExceeded"):
         return RateLimited(SERVICE, 3600.0, status)  # the calendar is read-only for hours
     if status >= 500:
         return TransientError(SERVICE, f"server error {status} ({message})", None, status)
@@ -199,6 +200,7 @@ class CalendarConnector:
         self.busy_calendars = list(busy_calendars)
         self.policy = policy or RetryPolicy()
         self._calendar_id: str | None = calendar_id
+        self._looked = False  # the stored id and the calendar list were consulted
 
     @property
     def owns_calendar(self) -> bool:
@@ -207,12 +209,12 @@ class CalendarConnector:
     # The calendar -------------------------------------------------------------------------
     def calendar_id(self, *, persist: bool = True) -> str | None:
         """The plan's calendar: the setting, the stored id, or one found by its marker."""
-        if self._calendar_id is None:
+        if self._calendar_id is None and not self._looked:
             stored = self.store.cursor(self.plan.id, SERVICE, CALENDAR_CURSOR)
             found = stored or self._find_calendar()
             if found and not stored and persist:
                 self.store.set_cursor(self.plan.id, SERVICE, CALENDAR_CURSOR, found)
-            self._calendar_id = found
+            self._calendar_id, self._looked = found, True
         return self._calendar_id
 
     def _find_calendar(self) -> str | None:
@@ -258,8 +260,15 @@ class CalendarConnector:
             if exc.status == 410 and token is not None:  # token expired: read everything
                 token = None
                 listing, events = self._list(cid, None)
-            elif exc.status == 404:  # the user deleted the calendar
+            elif exc.status == 404 and self.owns_calendar:  # the user deleted it
                 return Snapshot({cid: calendar_remote(cid, {}, owned=True, deleted=True)})
+            elif exc.status == 404:
+                raise RemoteError(
+                    SERVICE,
+                    f"the calendar {cid!r} does not exist or is not yours",
+                    "check the calendar_id setting",
+                    404,
+                ) from exc
             else:
                 raise
         previous = self.store.mirror(self.plan.id, SERVICE)
@@ -335,6 +344,9 @@ class CalendarConnector:
         blocks, placement = plan_blocks(plan, state, now=now, done=done, busy=self.busy)
         items = calendar_items(plan, blocks, texts, own_calendar=self.owns_calendar)
         actions = decide_actions(items, records, snapshot, keep=history(now))
+        actions = spare_history(actions, snapshot, now)
+        if any(r.kind == "calendar" and r.deleted for r in snapshot.remotes.values()):
+            actions = [a for a in actions if not is_write(a)]  # the user deleted the calendar
         check_safety(actions, records, NAME, allow_mass_delete=allow_mass_delete)
         due = {
             a.id: day
@@ -350,11 +362,7 @@ class CalendarConnector:
         with self.store.transaction():
             for action in actions:
                 if isinstance(action, Link):
-                    record = Record(
-                        action.key, action.remote_id, action.synced, action.status,
-                        action.completed_at,
-                    )  # fmt: skip
-                    self.store.put(self.plan.id, SERVICE, record)
+                    self.store.put(self.plan.id, SERVICE, _record(action))
                 elif isinstance(action, Forget):
                     self.store.remove(self.plan.id, SERVICE, action.key)
         writes = [a for a in actions if isinstance(a, Create | Update | Delete)]
@@ -381,15 +389,11 @@ class CalendarConnector:
                 lambda: self.service.calendars().patch(calendarId=action.remote_id, body=changes)
             )
             self.store.put(plan_id, SERVICE, Record(CALENDAR, action.remote_id, action.item.fields))
-        else:
-            try:
-                self._execute(lambda: self.service.calendars().delete(calendarId=action.remote_id))
-            except RemoteError as exc:
-                if exc.status not in (404, 410):
-                    raise
+        else:  # never deletes a whole calendar: it only stops being the plan's
             self.store.remove(plan_id, SERVICE, CALENDAR)
             self.store.set_cursor(plan_id, SERVICE, CALENDAR_CURSOR, None)
             self._calendar_id = self.setting
+            return
         applied.writes += 1
 
     def _write(self, cid: str, action: Create | Update | Delete) -> _Write:
@@ -411,6 +415,7 @@ class CalendarConnector:
             for chunk in _chunks(queue, BATCH):
                 results = _call(self.policy, partial(self._batch, chunk))
                 fatal: RemoteError | None = None
+                taken: list[Item] = []  # creates whose id exists (a 409)
                 with self.store.transaction():  # what landed is recorded, whatever follows
                     for write, answer, error in results:
                         problem = None if error is None else map_error(error)
@@ -418,10 +423,14 @@ class CalendarConnector:
                             again.append((write, problem))
                         elif isinstance(problem, AuthError):
                             fatal = fatal or problem
+                        elif isinstance(write.action, Create) and _status(problem) == 409:
+                            taken.append(write.action.item)
                         else:
-                            self._landed(write, answer, problem, cid, applied)
+                            self._landed(write.action, answer, problem, applied)
                 if fatal is not None:
                     raise fatal
+                for item in taken:
+                    self._relink(item, cid, applied)
             if not again:
                 return
             wait = max((p.retry_after for _, p in again if isinstance(p, RateLimited)), default=0)
@@ -445,48 +454,32 @@ class CalendarConnector:
 
     def _landed(
         self,
-        write: _Write,
+        action: Create | Update | Delete,
         answer: Any,
         problem: RemoteError | None,
-        cid: str,
         applied: Applied,
     ) -> None:
-        action, plan_id = write.action, self.plan.id
-        if problem is not None:
-            self._refused(action, problem, cid, applied)
-            return
-        applied.writes += 1
-        if isinstance(action, Delete):
+        """Record one call's result: done, already done, gone, or a failure to report."""
+        plan_id, status = self.plan.id, _status(problem)
+        if problem is None:
+            applied.writes += 1
+        if isinstance(action, Delete) and status in (None, 404, 410):
             self.store.remove(plan_id, SERVICE, action.key)
-            self._mirror_cancelled(action.remote_id)
-            return
-        event = dict(answer)
-        self.store.update_mirror(plan_id, SERVICE, {str(event["id"]): event})
-        self.store.put(plan_id, SERVICE, Record(action.key, str(event["id"]), action.item.fields))
-
-    def _refused(
-        self, action: Create | Update | Delete, problem: RemoteError, cid: str, applied: Applied
-    ) -> None:
-        """Answers that mean "already done" or "gone", and real failures."""
-        plan_id, status = self.plan.id, problem.status
-        if isinstance(action, Delete) and status in (404, 410):
-            self.store.remove(plan_id, SERVICE, action.key)
-            self._mirror_cancelled(action.remote_id)
-        elif isinstance(action, Create) and status == 409:
-            self._relink(action.item, cid, applied)
         elif isinstance(action, Update) and status in (404, 410):
             synced = action.item.fields
             self.store.put(
                 plan_id, SERVICE, Record(action.key, action.remote_id, synced, "dismissed")
             )
-        else:
+        elif problem is not None:
             applied.errors.append(f"{action.key}: {problem.message}")
+        elif not isinstance(action, Delete):
+            record = Record(action.key, str(answer["id"]), action.item.fields)
+            self.store.put(plan_id, SERVICE, record)
 
     def _relink(self, item: Item, cid: str, applied: Applied) -> None:
         """A create whose id exists: an earlier run's event (re-link it) or one the user deleted."""
         eid = event_id(self.plan.id, item.key)
         event = self._execute(lambda: self.service.events().get(calendarId=cid, eventId=eid))
-        self.store.update_mirror(self.plan.id, SERVICE, {eid: event})
         remote = to_remote(event, self.plan.id, self.plan.tz)
         if remote.deleted:
             record = Record(item.key, eid, item.fields, "dismissed")
@@ -500,14 +493,16 @@ class CalendarConnector:
             record = Record(item.key, eid, item.fields)
         self.store.put(self.plan.id, SERVICE, record)
 
-    def _mirror_cancelled(self, remote_id: str) -> None:
-        old = self.store.mirror(self.plan.id, SERVICE).get(remote_id)
-        if old is not None:
-            cancelled = {**old, "status": "cancelled"}
-            self.store.update_mirror(self.plan.id, SERVICE, {remote_id: cancelled})
-
     def _execute(self, request: Callable[[], Any]) -> Any:
         return _call(self.policy, lambda: request().execute())
+
+
+def _status(problem: RemoteError | None) -> int | None:
+    return None if problem is None else problem.status
+
+
+def _record(link: Link) -> Record:
+    return Record(link.key, link.remote_id, link.synced, link.status, link.completed_at)
 
 
 def _merged(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,21 +40,6 @@ def read_mark(text: str | None) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def vision_text(plan: Plan) -> str:
-    v = plan.vision
-    lines = [
-        f"{label}: {value}"
-        for label, value in (
-            ("Where", v.where),
-            ("Doing", v.doing),
-            ("With", v.who),
-            ("Notes", v.notes),
-        )
-        if value
-    ]
-    return "\n".join(["Vision, " + plan.end.isoformat(), *lines]) if lines else ""
-
-
 def recurrence_string(action: Action) -> str:
     """Todoist's recurring due string for an action's `every`/`days`."""
     assert action.recurrence is not None
@@ -82,7 +67,7 @@ def todoist_items(
         Item(
             "project",
             "project",
-            {"name": plan.title, "description": mark(vision_text(plan), plan.id, "project")},
+            {"name": plan.title, "description": mark(plan.vision.text(), plan.id, "project")},
         )
     ]
     for number, milestone in enumerate(plan.milestones, start=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import yaml
 
@@ -16,24 +17,40 @@ def big_plan(actions: int = 250, milestones: int = 20, start: date = date(2026, 
         due = start + timedelta(weeks=6 + m)
         items = []
         for n in range(m * per, min(actions, (m + 1) * per)):
-            action = {"id": f"a{n}", "title": f"Action {n}: practise step {n % 7 + 1}", "effort": "45m"}
+            action: dict[str, Any] = {
+                "id": f"a{n}",
+                "title": f"Action {n}: practise step {n % 7 + 1}",
+                "effort": "45m",
+            }
             if n % per and n % 5 == 0:
                 action["after"] = [f"a{n - 1}"]
             if n % 50 == 0:
                 action["checklist"] = ["Outline", "Draft"]
             items.append(action)
         doc_milestones.append(
-            {"id": f"m{m}", "title": f"Milestone {m}", "kind": kinds[m % 3], "due": due.isoformat(),
-             "actions": items}
+            {
+                "id": f"m{m}",
+                "title": f"Milestone {m}",
+                "kind": kinds[m % 3],
+                "due": due.isoformat(),
+                "actions": items,
+            }
         )
     doc = {
         "format": 1,
-        "plan": {"id": "big", "title": "A big plan", "timezone": "Europe/London",
-                 "start": start.isoformat(), "horizon": "26 weeks"},
+        "plan": {
+            "id": "big",
+            "title": "A big plan",
+            "timezone": "Europe/London",
+            "start": start.isoformat(),
+            "horizon": "26 weeks",
+        },
         "schedule": {
             "weekly_hours": 40,
             "max_block": "45m",
-            "windows": [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "07:00", "to": "19:00"}],
+            "windows": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "07:00", "to": "19:00"}
+            ],
         },
         "milestones": doc_milestones,
     }

@@ -29,7 +29,6 @@ import yaml
 from pydantic import ValidationError
 
 from sync.durations import (
-    HORIZON_EXAMPLES,
     add_months,
     format_duration,
     horizon_end,
@@ -65,9 +64,10 @@ MAX_BLOCK = timedelta(hours=24)
 # Todoist's limits: task content, task description, project name and description, sections and
 # active tasks per project.
 TITLE_LIMIT = 500
-NOTES_LIMIT = 16383
+# Descriptions keep room for careersync's marker line (and a checkpoint's progress paragraph).
+NOTES_LIMIT = 16383 - 500
 PLAN_TITLE_LIMIT = 120
-VISION_LIMIT = 1024
+VISION_LIMIT = 1024 - 100
 MILESTONE_LIMIT = 20
 TASK_LIMIT = 300
 
@@ -352,7 +352,12 @@ def _describe(node: _Node) -> str:
         return "a list"
     if node.tag == "null":
         return "empty"
-    return repr(node.text)
+    return _quote(node.text)
+
+
+def _quote(text: str) -> str:
+    """A value as messages show it: quoted, and cut short when long."""
+    return repr(text if len(text) <= 40 else f"{text[:37]}...")
 
 
 def _fields(node: _Node, keys: tuple[str, ...], what: str) -> dict[str, _Node]:
@@ -373,7 +378,7 @@ def _need(fields: Mapping[str, _Node], key: str, read: Callable[[_Node], T], par
         empty = parent.entries.get(key)
         at = empty.at if empty else parent.head
         state = "is empty" if empty else "is missing"
-        raise _Invalid(f"`{key}` {state} in {parent.name}", f"add `{key}: ...`", at)
+        raise _Invalid(f"`{key}` {state}", f"add `{key}: ...`", at)
     return read(node)
 
 
@@ -384,7 +389,8 @@ def _get(fields: Mapping[str, _Node], key: str, read: Callable[[_Node], T]) -> T
 
 def _scalar(node: _Node, expected: str) -> str:
     if node.tag in ("map", "seq"):
-        raise _Invalid(f"`{node.name}` must be {expected}, not {_describe(node)}", None, node.head)
+        fix = f"write {expected} after `{node.name}:`"
+        raise _Invalid(f"`{node.name}` must be {expected}, not {_describe(node)}", fix, node.head)
     return node.text.strip()
 
 
@@ -412,7 +418,7 @@ def _id(node: _Node) -> str:
     if not ID_PATTERN.fullmatch(text):
         example = slug(text) or "book-exam"
         fix = f"use lowercase letters, digits and '-', up to 63, e.g. `{example}`"
-        raise _Invalid(f"id {text!r} is not valid", fix, node.at)
+        raise _Invalid(f"id {_quote(text)} is not valid", fix, node.at)
     return text
 
 
@@ -420,7 +426,7 @@ def _date(node: _Node) -> date:
     text = _scalar(node, "a date")
     fix = "write an ISO date, e.g. 2027-04-30"
     if not _DATE.fullmatch(text):
-        raise _Invalid(f"`{node.name}` {text!r} is not a date", fix, node.at)
+        raise _Invalid(f"`{node.name}` {_quote(text)} is not a date", fix, node.at)
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -431,7 +437,9 @@ def _time(node: _Node) -> time:
     text = _scalar(node, "a time")
     match = _TIME.fullmatch(text)
     if not match:
-        raise _Invalid(f"`{node.name}` {text!r} is not a time like 07:00", _QUOTE_FIX, node.at)
+        raise _Invalid(
+            f"`{node.name}` {_quote(text)} is not a time like 07:00", _QUOTE_FIX, node.at
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -441,7 +449,7 @@ def _duration(node: _Node) -> timedelta:
         value = parse_duration(text)
     except ValueError:
         negative = text.startswith("-")
-        problem = "cannot be negative" if negative else f"{text!r} is not a duration"
+        problem = "cannot be negative" if negative else f"{_quote(text)} is not a duration"
         fix = "write minutes and hours, e.g. 45m, 1h30m, 2h, or 90 (minutes)"
         raise _Invalid(f"`{node.name}` {problem}", fix, node.at) from None
     return value
@@ -450,7 +458,8 @@ def _duration(node: _Node) -> timedelta:
 def _flag(node: _Node) -> bool:
     text = _scalar(node, "true or false").lower()
     if text not in ("true", "false", "yes", "no", "on", "off"):
-        raise _Invalid(f"`{node.name}` must be true or false, not {text!r}", None, node.at)
+        fix = "write true or false"
+        raise _Invalid(f"`{node.name}` must be true or false, not {_quote(text)}", fix, node.at)
     return text in ("true", "yes", "on")
 
 
@@ -458,7 +467,7 @@ def _number(node: _Node) -> float:
     text = _scalar(node, "a number")
     if not _NUMBER.fullmatch(text.replace("_", "")):
         fix = "write a plain number, e.g. 4 or 2.5"
-        raise _Invalid(f"`{node.name}` {text!r} is not a number", fix, node.at)
+        raise _Invalid(f"`{node.name}` {_quote(text)} is not a number", fix, node.at)
     return float(text.replace("_", ""))
 
 
@@ -466,7 +475,7 @@ def _choice(choices: Mapping[str, T], node: _Node) -> T:
     text = " ".join(_scalar(node, "a name").lower().split())
     if text not in choices:
         fix = _suggest(text, choices)
-        raise _Invalid(f"unknown `{node.name}` {text!r}", fix, node.at)
+        raise _Invalid(f"unknown `{node.name}` {_quote(text)}", fix, node.at)
     return choices[text]
 
 
@@ -498,7 +507,9 @@ def _timezone(name: str, node: _Node | None) -> str:
         fix = _suggest(name, sorted(available_timezones()), "use an IANA name like Europe/London")
         if node is None:
             fix = f"set `timezone:` in the plan section; {fix}"
-        raise _Invalid(f"unknown time zone {name!r}", fix, node.at if node else None) from None
+        raise _Invalid(
+            f"unknown time zone {_quote(name)}", fix, node.at if node else None
+        ) from None
     return name
 
 
@@ -539,7 +550,7 @@ def _located(node: _Node) -> Iterator[None]:
         first = error.errors()[0]
         key = str(first["loc"][0]) if first["loc"] else node.name
         at = node.entries[key].at if key in node.entries else node.head
-        raise _Invalid(f"`{key}`: {first['msg']}", None, at) from None
+        raise _Invalid(f"`{key}`: {first['msg']}", "check the value", at) from None
 
 
 def _read_plan(
@@ -595,14 +606,14 @@ def _check_format(root: _Node) -> None:
     if text.isdecimal() and len(text) < 6 and int(text) > max(FORMATS):
         fix = "upgrade careersync to read it"
         raise _Invalid(f"format {text} is newer than this careersync reads", fix, node.at)
-    raise _Invalid(f"unknown format {text!r}", "write `format: 1`", node.at)
+    raise _Invalid(f"unknown format {_quote(text)}", "write `format: 1`", node.at)
 
 
 def _slug_id(title: str, node: _Node) -> str:
     made = slug(title)
     if not made:
         fix = "add an `id:` of lowercase letters, digits and '-'"
-        raise _Invalid(f"no id can be made from the title {title!r}", fix, node.at)
+        raise _Invalid(f"no id can be made from the title {_quote(title)}", fix, node.at)
     return made
 
 
@@ -617,7 +628,7 @@ def _end(fields: Mapping[str, _Node], header: _Node, start: date) -> tuple[date,
         try:
             last = horizon_end(start, text)
         except ValueError as error:
-            fix = f"write a length like {HORIZON_EXAMPLES}, or use `end: YYYY-MM-DD`"
+            fix = "or give the last day as `end: YYYY-MM-DD`"
             raise _Invalid(f"`horizon`: {error}", fix, horizon.at) from None
         node = horizon
     elif end:
@@ -856,6 +867,9 @@ def _check_counts(milestones: tuple[Milestone, ...], items: list[_Item], root: _
         raise _Invalid(message, fix, top.head if top else root.at)
 
 
+_A = {"milestone": "a milestone", "action": "an action"}
+
+
 def _check_items(items: list[_Item]) -> None:
     """Ids unique, each `after` naming an item of the same level, no dependency cycle."""
     by_id: dict[str, _Item] = {}
@@ -870,15 +884,17 @@ def _check_items(items: list[_Item]) -> None:
         for target, node in item.after:
             other = by_id.get(target)
             if other is None:
-                fix = _suggest(target, same, f"use the id of a {item.level}")
+                fix = _suggest(target, same, f"use the id of {_A[item.level]}")
                 raise _Invalid(
-                    f"`after` names {target!r}, which is not an id in the plan", fix, node.at
+                    f"`after` names {_quote(target)}, which is not an id in the plan", fix, node.at
                 )
             if other.level != item.level:
-                fix = f"a {item.level} comes after {item.level}s: {', '.join(same)}"
-                raise _Invalid(f"`after` names {target!r}, which is a {other.level}", fix, node.at)
+                fix = f"{_A[item.level]} comes after {item.level}s: {', '.join(same)}"
+                raise _Invalid(
+                    f"`after` names {_quote(target)}, which is a {other.level}", fix, node.at
+                )
             if item.level == "milestone" and item.due < other.due:
-                fix = f"move its `due` on or after {other.due}, or remove {target!r} from `after`"
+                fix = f"move its `due` on or after {other.due}, or remove {_quote(target)} from `after`"
                 shown = f"`{item.id}` is due {item.due}, before `{target}` ({other.due})"
                 raise _Invalid(f"milestone {shown}, which it comes after", fix, node.at)
     for level in ("milestone", "action"):

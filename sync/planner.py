@@ -11,6 +11,18 @@ dependents), ties by plan order. Work that does not fit is never dropped: it is 
 and in a `Risk` for its milestone, with a forecast from a re-run that lets work run late, and
 fixes computed by re-running with larger weekly budgets.
 
+Details a user may notice:
+- A window time that does not exist (a spring-forward gap) reads as the moment the clocks jump,
+  so a window shrinks by the gap; in a fall-back fold the window lasts the extra hour.
+- `now`, busy and kept edges are rounded outward to 5 minutes, so blocks start on round times.
+- Blocks of one action are min_block..max_block long, at least min_block apart (a break, so a
+  long window does not become one long block). A block shorter than min_block happens only for
+  work that is shorter, or as the tail when max_block < 2 * min_block makes it unavoidable.
+- A recurring action gets one block of its full effort per open period (min/max do not apply).
+  A period that contains none of its `days` is skipped; a missed period is unplaced work but
+  does not block dependents, which wait for the action's last block.
+- A block counts against the budget of the local ISO week it starts in.
+
 Internally every instant is an integer count of microseconds since the Unix epoch (UTC): the
 arithmetic is exact and free of the wall-clock semantics of same-zone datetime arithmetic.
 """
@@ -67,7 +79,7 @@ class Risk:
 
 @dataclass(frozen=True)
 class Placement:
-    blocks: tuple[Block, ...]  # new blocks only, sorted by start
+    blocks: tuple[Block, ...]  # new blocks only, sorted by start instant
     risks: tuple[Risk, ...]  # in milestone order
     unplaced: Mapping[str, timedelta]  # action id -> effort not placed (only non-zero entries)
 
@@ -501,9 +513,9 @@ class _Allocation:
             self.pending[i] -= 1
             if self.pending[i] == 0:
                 self.finished.append(i)
-        if self.open_targets is None:
+        if not self.heap:
             for i, n in enumerate(self.indeg):
-                if n > 0:  # only a dependency cycle leaves a task unreleased
+                if n > 0:  # only a dependency cycle leaves a task unreleased at the end
                     self._fail(i, _CYCLE)
         return self.out
 
@@ -620,13 +632,13 @@ class _Allocation:
 
 
 def _blocks(ctx: _Context, out: _Outcome, next_index: Mapping[str, int]) -> tuple[Block, ...]:
-    blocks: list[Block] = []
+    """New blocks by start instant (not by wall clock: a fall-back hour repeats it)."""
+    keyed: list[tuple[int, str, int, int]] = []
     for i, spans in out.placed.items():
         aid = ctx.tasks[i].action.id
         first = next_index.get(aid, 0)
-        for k, (a, b) in enumerate(sorted(spans)):
-            blocks.append(Block(aid, first + k, _at(a, ctx.tz), _at(b, ctx.tz)))
-    return tuple(sorted(blocks, key=lambda b: (b.start, b.action_id, b.index)))
+        keyed += [(a, aid, first + k, b) for k, (a, b) in enumerate(sorted(spans))]
+    return tuple(Block(aid, k, _at(a, ctx.tz), _at(b, ctx.tz)) for a, aid, k, b in sorted(keyed))
 
 
 def _risks(ctx: _Context, out: _Outcome) -> tuple[Risk, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import sys
 import threading
@@ -38,8 +39,10 @@ from sync.errors import (
     CareersyncError,
     PlanError,
     RateLimited,
+    RemoteError,
     SafetyError,
     SecretError,
+    TransientError,
     UserError,
 )
 from sync.loader import load_plan, parse_plan
@@ -73,9 +76,9 @@ def next_delay(interval: int, failures: int, error: BaseException | None = None)
         return interval
     if needs_user(error):
         return max(interval, USER_WAIT)
-    backoff = min(max(interval, MAX_BACKOFF), interval * 2 ** min(failures, 16))
+    backoff = min(max(interval, MAX_BACKOFF), interval << min(failures, 16))
     if isinstance(error, RateLimited):
-        return max(backoff, -int(-error.retry_after // 1))  # ceil
+        return max(backoff, math.ceil(error.retry_after))
     return backoff
 
 
@@ -129,7 +132,15 @@ def summary(cycle: Cycle, delay: int | None = None) -> str:
         if cycle.requests is not None:
             what += f" (todoist {cycle.requests} request{'s' * (cycle.requests != 1)})"
         return f"{when} synced: {what}"
-    reason = str(cycle.error) if cycle.error else f"{len(cycle.errors)} errors: {cycle.errors[0]}"
+    error = cycle.error
+    if isinstance(error, RemoteError) and (
+        isinstance(error, RateLimited) or isinstance(error.__cause__, TransientError)
+    ):
+        reason = error.message  # without its fix, "run again": the scheduler does that
+    elif error is not None:
+        reason = str(error)
+    else:
+        reason = f"{len(cycle.errors)} errors: {cycle.errors[0]}"
     line = f"{when} failed: {reason}"
     return line if delay is None else f"{line}; next try in {delay}s"
 

@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import urllib.request
+import webbrowser
 from collections import Counter
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httplib2
+import keyring
 import pytest
+import typer
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from connectors.gcal import (
+    SCOPES,
     Applied,
     CalendarConnector,
     CalendarDecision,
@@ -31,16 +39,31 @@ from connectors.gcal import (
 )
 from connectors.gcal_map import calendar_items, event_id, to_remote
 from connectors.retry import RetryPolicy
+from connectors.sandbox import GOOGLE_CLIENT, Sandbox
+from connectors.sandbox.server import SandboxServer
 from connectors.sandbox.wire import Faults
 from sync.blocks import block_key, parse_block_key
-from sync.errors import AuthError, RateLimited, RemoteError, TransientError
-from sync.model import Create, Delete, Update
+from sync.cli import auth_google
+from sync.cli.common import AppState
+from sync.errors import (
+    AuthError,
+    RateLimited,
+    RemoteError,
+    SafetyError,
+    TransientError,
+    UserError,
+)
+from sync.model import Create, Delete, Update, is_write
 from sync.plan import Action, Milestone, Plan, Recurrence, Schedule, Vision, Window
 from sync.planner import Block
 from sync.secrets import SecretStore
 from sync.settings import Settings
 from sync.state import StateStore
-from tests.sandbox.conftest import Env, clock, env  # noqa: F401 - pytest fixtures
+from tests.keyring_backend import FileKeyring
+from tests.sandbox import conftest as sandbox_fixtures
+from tests.sandbox.conftest import Env
+
+env, clock = sandbox_fixtures.env, sandbox_fixtures.clock  # the sandbox's fixtures, here too
 
 LONDON = ZoneInfo("Europe/London")
 H = timedelta(hours=1)
@@ -159,12 +182,12 @@ class Harness:
     def api(self) -> Counter[str]:
         """Calendar API reads and writes this run (OAuth token refreshes left out)."""
         log = [e for e in self.env.sandbox.wire.log if e.service == "google"]
-        return Counter(
-            "writes" if e.is_write else "reads" for e in log if not e.path.endswith("/token")
-        )
+        counts = Counter(reads=0, writes=0)
+        counts.update("writes" if e.is_write else "reads" for e in log if e.path != "/token")
+        return counts
 
     def paths(self) -> list[str]:
-        return [e.path for e in self.env.sandbox.wire.log if not e.path.endswith("/token")]
+        return [e.path for e in self.env.sandbox.wire.log if e.path != "/token"]
 
 
 def _key(event: dict[str, Any]) -> str:
@@ -240,6 +263,19 @@ def test_first_sync_creates_calendar_milestones_and_blocks_then_nothing(world: H
     assert world.api() == {"reads": 1, "writes": 0}  # one incremental events.list
 
 
+def test_a_dry_run_writes_nothing_remote_or_local(world: Harness) -> None:
+    world.env.sandbox.wire.reset()
+    decision = world.connector().decide(world.plan, world.env.clock.now, dry_run=True)
+    assert _writes(decision.actions)["Create"] > 3
+    assert world.env.sandbox.wire.counts("google")["writes"] == 0
+    assert world.store.cursor("career", "google", "calendar_id") is None
+    world.sync()
+    world.lose_state()
+    world.connector().decide(world.plan, world.env.clock.now, dry_run=True)
+    assert world.store.cursor("career", "google", "calendar_id") is None  # found, not stored
+    assert world.store.mirror("career", "google") == {}
+
+
 def test_progress_text_is_written_to_the_milestone_event_only(world: Harness) -> None:
     world.sync()
     decision, applied = world.sync(texts={"cert": "1 of 3 actions done."})
@@ -291,13 +327,13 @@ def test_a_deleted_block_is_not_recreated_in_place(world: Harness) -> None:
     span = (_start(gone), _end(gone))
     world.env.sandbox.google.user_delete_event(world.calendar_id, gone["id"])
 
+    used = max(parse_block_key(_key(e))[1] for e in world.blocks("study"))  # type: ignore[index]
     decision, _ = world.sync()
-    creates = [a for a in decision.actions if isinstance(a, Create)]
-    assert {parse_block_key(a.key)[0] for a in creates} == {"study"}  # type: ignore[index]
-    old_indexes = {parse_block_key(_key(e))[1] for e in world.events(cancelled=True)}  # type: ignore[index]
-    assert all(parse_block_key(a.key)[1] not in old_indexes - {0} for a in creates)  # type: ignore[index]
+    creates = [parse_block_key(a.key) for a in decision.actions if isinstance(a, Create)]
+    assert creates
+    assert all(c is not None and c[0] == "study" and c[1] > used for c in creates)
     assert world.event(_key(gone))["status"] == "cancelled"
-    assert world.store.records("career", "google")[_key(gone)].status == "dismissed"
+    assert _key(gone) not in world.store.records("career", "google")  # forgotten, not recreated
     study = world.blocks("study")
     assert sum((_end(e) - _start(e) for e in study), timedelta()) == 3 * H
     assert not any(_overlaps(e, *span) for e in world.blocks())
@@ -349,14 +385,26 @@ def test_a_lost_state_db_relinks_everything_without_duplicates(world: Harness) -
     assert world.sync()[0].actions == []
 
 
+def test_a_lost_state_db_keeps_past_blocks_as_history(world: Harness) -> None:
+    world.sync()
+    first = world.blocks("study")[0]
+    world.env.clock.now = _end(first) + H
+    world.lose_state()
+    decision, _ = world.sync(done={"study"})
+    assert _key(first) not in {a.key for a in decision.actions if isinstance(a, Delete)}
+    assert world.event(_key(first))["status"] == "confirmed"
+    assert [e["id"] for e in world.blocks("study")] == [first["id"]]  # only the future ones went
+    assert world.sync(done={"study"})[0].actions == []
+
+
 def test_a_lost_batch_answer_is_resent_and_relinked(world: Harness) -> None:
-    # writes: 1 token refresh, 2 calendars.insert, 3 the batch (applied, answer lost)
-    world.env.sandbox.wire.reset(Faults(drop_after_write={3}, service="google"))
+    # writes: 1 calendars.insert, 2 the batch (applied, its answer lost)
+    world.env.sandbox.wire.reset(Faults(drop_after_write={2}, service="google"))
     connector = world.connector()
     decision = connector.decide(world.plan, world.env.clock.now)
     applied = connector.apply(decision.actions)
     log = world.env.sandbox.wire.log
-    assert [e.status for e in log if e.path.startswith("/batch")][0] == 0  # dropped
+    assert next(e.status for e in log if e.path.startswith("/batch")) == 0  # dropped
     assert applied.errors == []
     creates = [a for a in decision.actions if isinstance(a, Create) and a.key != "calendar"]
     assert len(world.events()) == len(creates)  # each once
@@ -374,8 +422,7 @@ def test_creating_an_existing_event_relinks_it(world: Harness) -> None:
     connector.gather()
     blocks = [_block(world.event(k)) for k in (key, deleted)]
     items = [i for i in calendar_items(world.plan, blocks) if i.key in (key, deleted)]
-    changed = items[0].fields | {"summary": "New title"}
-    items[0] = type(items[0])(items[0].key, "event", changed, "calendar", items[0].initial)
+    items[0] = replace(items[0], fields={**items[0].fields, "summary": "New title"})
     world.env.sandbox.wire.reset()
 
     applied = connector.apply([Create(i) for i in items])
@@ -421,6 +468,29 @@ def test_an_expired_sync_token_recovers_with_a_full_read(world: Harness) -> None
     assert world.api() == {"reads": 1, "writes": 0}
 
 
+def test_a_deleted_calendar_is_respected(world: Harness) -> None:
+    world.sync()
+    world.connector().service.calendars().delete(calendarId=world.calendar_id).execute()
+    with pytest.raises(SafetyError):  # everything vanished: refused unless asked for
+        world.sync()
+    connector = world.connector()
+    decision = connector.decide(world.plan, world.env.clock.now, allow_mass_delete=True)
+    assert not [a for a in decision.actions if is_write(a)]
+    connector.apply(decision.actions)
+    assert world.store.records("career", "google")["calendar"].status == "dismissed"
+    decision, _ = world.sync()
+    assert decision.actions == []
+    assert world.env.sandbox.wire.counts("google")["writes"] == 0
+    assert len(world.env.sandbox.google.calendars()) == 1  # not made again
+
+
+def test_a_named_calendar_that_does_not_exist_is_a_clear_error(env: Env, tmp_path: Path) -> None:
+    world = Harness(env, tmp_path, calendar_id="nope@group.calendar.google.com")
+    with pytest.raises(RemoteError, match="does not exist") as caught:
+        world.sync()
+    assert caught.value.fix == "check the calendar_id setting"
+
+
 def test_server_errors_are_retried(world: Harness) -> None:
     world.env.sandbox.wire.reset(Faults(fail_at={2: 503, 4: 500}, service="google"))
     connector = world.connector()
@@ -451,7 +521,8 @@ def test_sdk_errors_map_into_the_error_tree() -> None:
     assert type(refused) is RemoteError
     assert refused.status == 400
     assert "invalid" in refused.message
-    grant = map_error(RefreshError("invalid_grant: Token has been expired or revoked."))
+    revoked = RefreshError("invalid_grant: Token has been expired or revoked.")  # type: ignore[no-untyped-call]
+    grant = map_error(revoked)
     assert isinstance(grant, AuthError)
     assert isinstance(map_error(ConnectionResetError("reset")), TransientError)
 
@@ -494,14 +565,14 @@ def test_busy_time_is_read_in_chunks_of_at_most_90_days(world: Harness) -> None:
 
 def test_many_writes_go_in_batches_of_50(env: Env, tmp_path: Path) -> None:
     daily = Window(
-        days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"), start="07:00", end="09:00"
-    )  # type: ignore[arg-type]
+        days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"), start=time(7), end=time(9)
+    )
     plan = make_plan().model_copy(update={"schedule": Schedule(weekly_hours=14, windows=(daily,))})
     big = Action(id="big", title="Big", effort=120 * H, due=date(2027, 3, 26))
     talk = plan.milestones[1].model_copy(update={"actions": (*plan.milestones[1].actions, big)})
     plan = plan.model_copy(update={"milestones": (plan.milestones[0], talk)})
     world = Harness(env, tmp_path, plan)
-    decision, applied = world.sync()
+    _, applied = world.sync()
     events = len(world.events())
     assert events > 60
     assert applied.writes == events + 1
@@ -545,3 +616,92 @@ def test_items_skip_the_calendar_when_the_user_named_one() -> None:
     plan = make_plan()
     keys = [i.key for i in calendar_items(plan, [], own_calendar=False)]
     assert keys == ["milestone:cert", "milestone:talk"]
+
+
+# -- careersync auth google ------------------------------------------------------------------
+
+
+class _Browser:
+    """Stands in for the user's browser: opens the consent URL, which the sandbox grants."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+
+    def open(self, url: str, *args: Any, **kwargs: Any) -> bool:
+        # the flow waits for the redirect only after open() returns: answer it from a thread
+        thread = threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read())
+        thread.start()
+        self.threads.append(thread)
+        return True
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    sandbox = Sandbox()
+    running = SandboxServer(sandbox)
+    running.start()
+    yield running
+    running.shutdown()
+    running.server_close()
+
+
+@pytest.fixture
+def test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("CAREERSYNC_TEST_KEYRING", str(path))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())  # type: ignore[no-untyped-call]
+    yield path
+    keyring.set_keyring(previous)
+
+
+def _auth_app() -> typer.Typer:
+    app = typer.Typer()
+    app.command()(auth_google.google)
+    return app
+
+
+def test_auth_google_runs_the_consent_flow_and_stores_credentials(
+    server: SandboxServer, tmp_path: Path, test_keyring: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = {
+        "installed": {
+            "client_id": GOOGLE_CLIENT["client_id"],
+            "client_secret": GOOGLE_CLIENT["client_secret"],
+            "auth_uri": server.google_root + "o/oauth2/auth",
+            "token_uri": server.google_root + "token",
+            "redirect_uris": ["http://localhost"],
+        }
+    }
+    secrets_file = tmp_path / "client_secret.json"
+    secrets_file.write_text(json.dumps(client))
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the sandbox's token endpoint is http
+    browser = _Browser()
+    monkeypatch.setattr(webbrowser, "get", lambda *a, **k: browser)
+    settings = Settings(home=tmp_path, timezone="UTC")
+
+    result = CliRunner().invoke(
+        _auth_app(), ["--client-secrets", str(secrets_file)], obj=AppState(_settings=settings)
+    )
+    for thread in browser.threads:
+        thread.join(10)
+    assert result.exit_code == 0, result.output
+    stored = json.loads(json.loads(test_keyring.read_text())["careersync/google"])
+    assert stored["refresh_token"].startswith("1//sandbox-")
+    assert set(stored["scopes"]) == set(SCOPES)
+    assert "saved" in result.output
+
+
+def test_auth_google_without_a_client_file_says_where_to_get_one(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, timezone="UTC")
+    for args in ([], ["--client-secrets", str(tmp_path / "missing.json")]):
+        result = CliRunner().invoke(_auth_app(), args, obj=AppState(_settings=settings))
+        assert isinstance(result.exception, UserError)
+        assert "Desktop app" in str(result.exception.fix)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    result = CliRunner().invoke(
+        _auth_app(), ["--client-secrets", str(bad)], obj=AppState(_settings=settings)
+    )
+    assert isinstance(result.exception, UserError)
+    assert "not a Google OAuth client file" in result.exception.message

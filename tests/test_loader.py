@@ -476,8 +476,8 @@ BAD = [
         id="title too long",
     ),
     pytest.param(
-        actions("- title: A", "  notes: " + "x" * 16384 + "  # <-"),
-        "at most 16383 fit",
+        actions("- title: A", "  notes: " + "x" * 15884 + "  # <-"),
+        "at most 15883 fit",
         id="notes too long",
     ),
     pytest.param(
@@ -487,7 +487,7 @@ BAD = [
     ),
     pytest.param(
         HEAD + "  vision:  # <-\n    where: " + "x" * 600 + "\n    who: " + "y" * 600 + "\n",
-        "at most 1024 fit",
+        "at most 924 fit",
         id="vision too long",
     ),
     pytest.param(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sync.plan import Action, Milestone, Plan, Recurrence, Schedule, Weekday, Window
+from sync.plan import Action, Every, Milestone, Plan, Recurrence, Schedule, Weekday, Window
 from sync.planner import Block, Interval, Placement, place_blocks
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,7 +30,7 @@ def window(days: Sequence[Weekday], start: str, end: str) -> Window:
 
 
 def act(aid: str, effort: timedelta = H, *, due: date = END, **kw: object) -> Action:
-    return Action(id=aid, title=aid.title(), effort=effort, due=due, **kw)  # type: ignore[arg-type]
+    return Action(id=aid, title=aid.title(), effort=effort, due=due, **kw)
 
 
 def make_plan(
@@ -41,7 +41,7 @@ def make_plan(
     end: date = END,
     **schedule: object,
 ) -> Plan:
-    sched = Schedule(**schedule)  # type: ignore[arg-type]
+    sched = Schedule(**schedule)
     if actions:
         milestones = (Milestone(id="m", title="M", due=end, actions=actions), *milestones)
     return Plan(
@@ -211,6 +211,16 @@ def test_first_actions_get_the_earliest_slots() -> None:
     assert result.blocks[0].start == at(2027, 1, 4, 7)
 
 
+def test_a_first_action_pulls_its_dependency_forward() -> None:
+    plan = make_plan(
+        act("urgent", H, due=date(2027, 1, 20)),
+        act("prep", 30 * M),
+        act("book", 30 * M, first=True, after=("prep",)),
+    )
+    order = [b.action_id for b in place(plan).blocks]
+    assert order[:2] == ["prep", "book"]
+
+
 def test_earliest_due_first_then_plan_order() -> None:
     plan = make_plan(
         act("late", H),
@@ -277,12 +287,19 @@ def test_dependency_that_does_not_fit_blocks_its_dependents() -> None:
     assert "'next' and 1 more wait for 'big', which does not fit" in risk.fixes
 
 
+def test_dependency_cycle_is_reported_not_looped() -> None:
+    plan = make_plan(act("a", H, after=("b",)), act("b", H, after=("a",)), act("c", H))
+    result = place(plan)
+    assert [b.action_id for b in result.blocks] == ["c"]
+    assert result.unplaced == {"a": H, "b": H}
+    assert any("dependency cycle" in f for f in result.risks[0].fixes)
+
+
 # -- recurrence ------------------------------------------------------------------------------
 
 
-def recurring(aid: str, every: str, days: Sequence[Weekday] = (), **kw: object) -> Action:
-    rec = Recurrence(every=every, days=tuple(days))  # type: ignore[arg-type]
-    return act(aid, 30 * M, recurrence=rec, **kw)
+def recurring(aid: str, every: Every, days: Sequence[Weekday] = (), **kw: date) -> Action:
+    return act(aid, 30 * M, recurrence=Recurrence(every=every, days=tuple(days)), **kw)
 
 
 def test_weekly_on_given_days() -> None:
@@ -343,6 +360,22 @@ def test_kept_block_fills_its_period_and_a_full_period_is_reported() -> None:
     assert risk.slip_to is None  # an occurrence cannot run late
 
 
+def test_a_missed_occurrence_does_not_block_dependents() -> None:
+    plan = make_plan(
+        recurring("weekly", "week", ["mon"], until=date(2027, 1, 17)),
+        act("wrap-up", H, after=("weekly",)),
+        windows=(window(["mon", "sat"], "07:00", "08:00"),),
+    )
+    busy = [Interval(at(2027, 1, 4, 7), at(2027, 1, 4, 8))]
+    result = place(plan, busy=busy)
+    assert result.unplaced == {"weekly": 30 * M}
+    assert spans(result, "weekly") == [(at(2027, 1, 11, 7), at(2027, 1, 11, 7, 30))]
+    assert spans(result, "wrap-up") == [
+        (at(2027, 1, 11, 7, 30), at(2027, 1, 11, 8)),
+        (at(2027, 1, 16, 7), at(2027, 1, 16, 7, 30)),
+    ]
+
+
 def test_recurring_days_without_a_window_suggest_one() -> None:
     plan = make_plan(recurring("weekly", "week", ["tue"], until=date(2027, 1, 17)))
     result = place(plan)
@@ -381,6 +414,26 @@ def test_new_york_fall_back_keeps_local_time() -> None:
     assert [b.start for b in result.blocks] == [at(2027, 11, d, 7, tz=NEW_YORK) for d in (1, 6, 7)]
     assert [b.start.astimezone(UTC).hour for b in result.blocks] == [11, 11, 12]
     assert all(b.end - b.start == 2 * H for b in result.blocks)
+
+
+def test_blocks_in_the_repeated_hour_sort_by_instant() -> None:
+    plan = make_plan(
+        act("a", 2 * H, due=date(2027, 11, 30)),
+        start=date(2027, 10, 31),
+        end=date(2027, 11, 30),
+        windows=(window(["sun"], "00:00", "02:00"),),  # 01:00-02:00 happens twice on 10-31
+        max_block=timedelta(minutes=50),
+        min_block=10 * M,
+        weekly_hours=10,
+    )
+    result = place(plan)
+    starts = [b.start.astimezone(UTC) for b in result.blocks[:3]]
+    assert starts == sorted(starts)
+    assert [b.start.strftime("%H:%M%z") for b in result.blocks[:3]] == [
+        "00:00+0100",
+        "01:00+0100",
+        "01:00+0000",  # the hour again, after the clocks went back
+    ]
 
 
 def test_window_in_a_daylight_saving_gap_shrinks() -> None:

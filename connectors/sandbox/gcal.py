@@ -5,6 +5,9 @@ types and per-method OAuth scopes come from the discovery document the client sh
 (`googleapiclient/discovery_cache/documents/calendar.v3.json`). Behaviour follows
 `api-notes/gcal.md`; the section numbers below refer to it.
 
+The user (`user_email`) has a primary calendar with that id and a time zone setting
+(`time_zone`, default Europe/London, so summer times render as +01:00).
+
 Emulated:
 - `calendars` insert/get/patch/update/delete/clear, `calendarList` list/get/patch/update/delete,
   `colors.get`, `settings` get/list, `freeBusy`.
@@ -24,7 +27,8 @@ Choices on the points gcal.md marks UNCONFIRMED (§11):
 - `syncToken` combined with iCalUID/orderBy/privateExtendedProperty/q/sharedExtendedProperty/
   timeMin/timeMax/updatedMin, or with showDeleted=false: 400 `invalid` on that parameter.
   A malformed or foreign sync token answers 410 `fullSyncRequired`, like an expired one.
-- `nextSyncToken` comes on the last page of every list, filtered or expanded ones included.
+- `nextSyncToken` comes on the last page of every list, filtered or expanded ones included. With
+  `singleEvents`, a changed series comes back in a sync as all of its instances.
 - freeBusy: ranges over 90 days: 400 `timeRangeTooLong`; busy periods are merged and clipped to
   [timeMin, timeMax); the answer is keyed by the id as sent (e.g. "primary"); times are in the
   request's `timeZone` (UTC: `Z`), timeMin/timeMax echoed in UTC with milliseconds.
@@ -57,12 +61,13 @@ Known deviations from the real API:
   EXRULE are rejected with 400 "Invalid recurrence rule.", which Google would accept. DTSTART is
   always the first instance. An open-ended series expands up to `timeMax`, else two years past
   max(now, its start). Changing a series keeps its exceptions as they were; `instances` of a
-  one-off event is an empty list.
+  one-off event lists the event itself.
 - Cancelled events keep every field (Google only guarantees `id`) and are never purged.
   Instances of a recurring event share its etag unless they are exceptions.
 - `sequence` rises when start, end or recurrence change; a client-sent `sequence` is ignored.
 - Unknown body fields are dropped silently; type mismatches against the discovery schema are
   400 `invalid` "Invalid value for: <field>". Unknown query parameters are ignored.
+- `maxResults` above 2500 is clamped; page tokens are tied to their query (400 otherwise).
 - `q` is a case-insensitive match of every term against summary, description, location and
   organizer/attendee names and emails, without Google's keyword translations.
 - Error bodies follow the documented examples; the 401/403 auth errors add Google's `status`.
@@ -117,52 +122,20 @@ _RFC3339 = re.compile(
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EVENT_FIELDS = frozenset(_SCHEMAS["Event"]["properties"])
-_READ_ONLY = frozenset(
-    {
-        "kind",
-        "etag",
-        "created",
-        "updated",
-        "creator",
-        "organizer",
-        "htmlLink",
-        "hangoutLink",
-        "recurringEventId",
-        "originalStartTime",
-        "sequence",
-        "privateCopy",
-    }
-)
+# fmt: off
+# fields a client cannot set (ignored in bodies), and the order Google lists fields in
+_READ_ONLY = frozenset({
+    "kind", "etag", "created", "updated", "creator", "organizer", "htmlLink", "hangoutLink",
+    "recurringEventId", "originalStartTime", "sequence", "privateCopy",
+})
 _KEY_ORDER = [
-    "kind",
-    "etag",
-    "id",
-    "status",
-    "htmlLink",
-    "created",
-    "updated",
-    "summary",
-    "description",
-    "location",
-    "colorId",
-    "creator",
-    "organizer",
-    "start",
-    "end",
-    "endTimeUnspecified",
-    "recurrence",
-    "recurringEventId",
-    "originalStartTime",
-    "transparency",
-    "visibility",
-    "iCalUID",
-    "sequence",
-    "attendees",
-    "extendedProperties",
-    "reminders",
-    "source",
+    "kind", "etag", "id", "status", "htmlLink", "created", "updated", "summary", "description",
+    "location", "colorId", "creator", "organizer", "start", "end", "endTimeUnspecified",
+    "recurrence", "recurringEventId", "originalStartTime", "transparency", "visibility",
+    "iCalUID", "sequence", "attendees", "extendedProperties", "reminders", "source",
     "eventType",
 ]
+# fmt: on
 _EXT_KEY_MAX, _EXT_VALUE_MAX, _EXT_COUNT_MAX, _EXT_BYTES_MAX = 44, 1024, 300, 32 * 1024
 _MAX_REMINDERS, _MAX_REMINDER_MINUTES = 5, 40320
 _FREEBUSY_MAX_RANGE = timedelta(days=90)
@@ -171,45 +144,17 @@ _HORIZON = timedelta(days=730)
 _MAX_INSTANCES = 5000
 _WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 # Colour palettes (third-party values, gcal.md §9).
+# fmt: off
 EVENT_COLORS = [
-    "a4bdfc",
-    "7ae7bf",
-    "dbadff",
-    "ff887c",
-    "fbd75b",
-    "ffb878",
-    "46d6db",
-    "e1e1e1",
-    "5484ed",
-    "51b749",
-    "dc2127",
+    "a4bdfc", "7ae7bf", "dbadff", "ff887c", "fbd75b", "ffb878", "46d6db", "e1e1e1", "5484ed",
+    "51b749", "dc2127",
 ]
 CALENDAR_COLORS = [
-    "ac725e",
-    "d06b64",
-    "f83a22",
-    "fa573c",
-    "ff7537",
-    "ffad46",
-    "42d692",
-    "16a765",
-    "7bd148",
-    "b3dc6c",
-    "fbe983",
-    "fad165",
-    "92e1c0",
-    "9fe1e7",
-    "9fc6e7",
-    "4986e7",
-    "9a9cff",
-    "b99aff",
-    "c2c2c2",
-    "cabdbf",
-    "cca6ac",
-    "f691b2",
-    "cd74e6",
-    "a47ae2",
+    "ac725e", "d06b64", "f83a22", "fa573c", "ff7537", "ffad46", "42d692", "16a765", "7bd148",
+    "b3dc6c", "fbe983", "fad165", "92e1c0", "9fe1e7", "9fc6e7", "4986e7", "9a9cff", "b99aff",
+    "c2c2c2", "cabdbf", "cca6ac", "f691b2", "cd74e6", "a47ae2",
 ]
+# fmt: on
 _FOREGROUND = "#1d1d1d"
 _FORBIDDEN_MESSAGES = {
     "rateLimitExceeded": "Rate Limit Exceeded",
@@ -508,46 +453,56 @@ def _stamp(occ: datetime | date) -> str:
 
 
 def _parse_fields(expr: str) -> dict[str, Any]:
+    """`a,b/c,d(e,f)` -> {"a": None, "b": {"c": None}, "d": {"e": None, "f": None}}."""
     tokens = re.findall(r"[^,()/\s]+|[,()/]", expr)
     pos = 0
 
-    def items() -> dict[str, Any]:
+    def peek(token: str) -> bool:
+        return pos < len(tokens) and tokens[pos] == token
+
+    def name() -> str:
+        nonlocal pos
+        if pos >= len(tokens) or tokens[pos] in ",()/":
+            raise ValueError(expr)
+        pos += 1
+        return str(tokens[pos - 1])
+
+    def selection() -> dict[str, Any]:
         nonlocal pos
         out: dict[str, Any] = {}
         while True:
-            if pos >= len(tokens) or tokens[pos] in ",()/":
-                raise ValueError(expr)
-            path = [tokens[pos]]
-            pos += 1
-            while pos < len(tokens) and tokens[pos] == "/":
-                path.append(tokens[pos + 1] if pos + 1 < len(tokens) else ",")
-                pos += 2
+            path = [name()]
+            while peek("/"):
+                pos += 1
+                path.append(name())
             sub: dict[str, Any] | None = None
-            if pos < len(tokens) and tokens[pos] == "(":
+            if peek("("):
                 pos += 1
-                sub = items()
-                if pos >= len(tokens) or tokens[pos] != ")":
+                sub = selection()
+                if not peek(")"):
                     raise ValueError(expr)
                 pos += 1
-            node = out
-            for name in path[:-1]:
-                if name in ",()/":
-                    raise ValueError(expr)
-                nxt = node.setdefault(name, {})
-                if nxt is None:
-                    break
-                node = nxt
-            else:
-                node[path[-1]] = None if path[-1] in node and node[path[-1]] is None else sub
-            if pos < len(tokens) and tokens[pos] == ",":
-                pos += 1
-                continue
-            return out
+            for key in reversed(path[1:]):
+                sub = {key: sub}
+            _union(out, path[0], sub)
+            if not peek(","):
+                return out
+            pos += 1
 
-    result = items()
+    result = selection()
     if pos != len(tokens):
         raise ValueError(expr)
     return result
+
+
+def _union(out: dict[str, Any], key: str, sub: dict[str, Any] | None) -> None:
+    if key not in out:
+        out[key] = sub
+    elif out[key] is None or sub is None:
+        out[key] = None  # the whole field wins
+    else:
+        for k, v in sub.items():
+            _union(out[key], k, v)
 
 
 def _select(value: Any, spec: dict[str, Any] | None) -> Any:
@@ -651,6 +606,35 @@ class _Call:
         return data
 
 
+_SYNC_FORBIDDEN = (
+    "iCalUID", "orderBy", "privateExtendedProperty", "q", "sharedExtendedProperty",
+    "timeMin", "timeMax", "updatedMin",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Query:
+    """The parsed parameters of an events listing."""
+
+    params: dict[str, Any]
+    single: bool  # expand series into instances
+    since: int | None  # from the syncToken
+    tmin: datetime | None
+    tmax: datetime | None
+    updated_min: datetime | None
+
+    @property
+    def show_deleted(self) -> bool:
+        explicit = bool(self.params.get("showDeleted"))
+        return explicit or self.since is not None or self.updated_min is not None
+
+    @property
+    def fingerprint(self) -> str:
+        """Ties a page token to its query."""
+        same = {k: v for k, v in self.params.items() if k not in ("pageToken", "maxResults")}
+        return hashlib.sha1(json.dumps(same, sort_keys=True).encode()).hexdigest()[:10]
+
+
 # State -------------------------------------------------------------------------------------
 
 
@@ -742,16 +726,14 @@ class CalendarEmulator:
         )
 
     def handle(self, request: Request) -> Response:
+        endpoints = {
+            TOKEN_PATH: self._token,
+            AUTH_PATH: self._authorize_endpoint,
+            REVOKE_PATH: self._revoke,
+            BATCH_PATH: self._batch,
+        }
         with self._lock:
-            if request.path == TOKEN_PATH:
-                return self._token(request)
-            if request.path == AUTH_PATH:
-                return self._authorize_endpoint(request)
-            if request.path == REVOKE_PATH:
-                return self._revoke(request)
-            if request.path == BATCH_PATH:
-                return self._batch(request)
-            return self._api(request)
+            return endpoints.get(request.path, self._api)(request)
 
     def fault(self, status: int, retry_after: int) -> Response:
         headers = {"retry-after": str(retry_after)} if status in (429, 503) else {}
@@ -904,12 +886,8 @@ class CalendarEmulator:
         with self._lock:
             self.user_email = d["user_email"]
             self._settings = d["settings"]
-            self._tick_last, self._seq, self._n, self._epoch = (
-                d["tick"],
-                d["seq"],
-                d["n"],
-                d["epoch"],
-            )
+            self._tick_last, self._seq = d["tick"], d["seq"]
+            self._n, self._epoch = d["n"], d["epoch"]
             self._calendars = {}
             for c in d["calendars"]:
                 cal = _Calendar(c["meta"], c["entry"], updated=c["updated"], etag=c["etag"])
@@ -999,17 +977,13 @@ class CalendarEmulator:
     def _handlers(self) -> dict[str, Callable[[_Call], dict[str, Any] | Response]]:
         return {
             "calendar.calendars.insert": self._calendars_insert,
-            "calendar.calendars.get": lambda c: copy.deepcopy(
-                self._calendar(c.path["calendarId"]).meta
-            ),
+            "calendar.calendars.get": self._calendars_get,
             "calendar.calendars.patch": lambda c: self._calendars_write(c, patch=True),
             "calendar.calendars.update": lambda c: self._calendars_write(c, patch=False),
             "calendar.calendars.delete": self._calendars_delete,
             "calendar.calendars.clear": self._calendars_clear,
             "calendar.calendarList.list": self._calendar_list,
-            "calendar.calendarList.get": lambda c: self._entry(
-                self._calendar(c.path["calendarId"])
-            ),
+            "calendar.calendarList.get": self._calendar_list_get,
             "calendar.calendarList.patch": lambda c: self._calendar_list_write(c, patch=True),
             "calendar.calendarList.update": lambda c: self._calendar_list_write(c, patch=False),
             "calendar.calendarList.delete": self._calendar_list_delete,
@@ -1224,6 +1198,9 @@ class CalendarEmulator:
         fields = self._calendar_fields(call.body(), need_summary=True)
         return copy.deepcopy(self._add_calendar(self._new_calendar_meta(fields)).meta)
 
+    def _calendars_get(self, call: _Call) -> dict[str, Any]:
+        return copy.deepcopy(self._calendar(call.path["calendarId"]).meta)
+
     def _calendars_write(self, call: _Call, *, patch: bool) -> dict[str, Any]:
         cal = self._calendar(call.path["calendarId"])
         fields = self._calendar_fields(call.body(), need_summary=not patch)
@@ -1287,6 +1264,9 @@ class CalendarEmulator:
             }
         return copy.deepcopy(out)
 
+    def _calendar_list_get(self, call: _Call) -> dict[str, Any]:
+        return self._entry(self._calendar(call.path["calendarId"]))
+
     def _calendar_list(self, call: _Call) -> dict[str, Any]:
         p = call.params
         entries = [
@@ -1309,26 +1289,14 @@ class CalendarEmulator:
         color = body.get("colorId")
         if color is not None and not (color.isdigit() and 1 <= int(color) <= len(CALENDAR_COLORS)):
             raise _bad("Invalid color id.", location="colorId")
-        editable = (
-            "colorId",
-            "hidden",
-            "selected",
-            "summaryOverride",
-            "defaultReminders",
-            "notificationSettings",
-        )
-        if not patch:
-            for k in editable[1:]:
-                if k != "notificationSettings":
-                    cal.entry.pop(k, None)
-            cal.entry.setdefault("selected", True)
-            cal.entry.setdefault("defaultReminders", [])
-        for k in editable:
-            if k in body:
-                if body[k] is None:
-                    cal.entry.pop(k, None)
-                else:
-                    cal.entry[k] = body[k]
+        keep = ("primary", "colorId", "notificationSettings", "deleted")
+        entry = dict(cal.entry) if patch else {k: v for k, v in cal.entry.items() if k in keep}
+        for k in ("colorId", "hidden", "selected", "summaryOverride", "defaultReminders"):
+            if body.get(k) is not None:
+                entry[k] = body[k]
+            elif k in body and k != "colorId":
+                entry.pop(k, None)
+        cal.entry = {"selected": True, "defaultReminders": [], **entry}
         self._touch(cal)
         return self._entry(cal)
 
@@ -1414,14 +1382,13 @@ class CalendarEmulator:
         body = master.body
         series = _Series.of(body)
         start, end = body["start"], body["end"]
-        all_day = series.at is None
-        if all_day:
-            length: timedelta = date.fromisoformat(end["date"]) - date.fromisoformat(start["date"])
-        else:
+        if series.at is None:
+            length = date.fromisoformat(end["date"]) - date.fromisoformat(start["date"])
+        else:  # wall-clock length: same-zone subtraction ignores the offsets
             zone = _zone(start["timeZone"])
-            length = _utc(end["dateTime"]).astimezone(zone).replace(tzinfo=None) - _utc(
-                start["dateTime"]
-            ).astimezone(zone).replace(tzinfo=None)
+            length = _utc(end["dateTime"]).astimezone(zone) - _utc(start["dateTime"]).astimezone(
+                zone
+            )
         first = series.start_of(series.first)
         horizon = max(
             self._now(), first if isinstance(first, datetime) else _midnight(first, cal.zone)
@@ -1730,9 +1697,10 @@ class CalendarEmulator:
                 merged.pop(k, None)
             else:
                 merged[k] = v
+        merged.setdefault("status", old["status"])  # a cancelled event stays cancelled
         if body.get("eventType", old["eventType"]) != old["eventType"]:
             raise _bad("The event type cannot be changed.", location="eventType")
-        return self._write(cal, event_id, merged, keep_status=True)
+        return self._write(cal, event_id, merged)
 
     def _update(
         self, cal: _Calendar, event_id: str, body: dict[str, Any], headers: dict[str, str] | None
@@ -1741,24 +1709,21 @@ class CalendarEmulator:
         self._check_if_match(headers, old)
         if body.get("eventType", old["eventType"]) != old["eventType"]:
             raise _bad("The event type cannot be changed.", location="eventType")
-        return self._write(cal, event_id, body, keep_status=False)
+        return self._write(cal, event_id, body)  # full replace: no status means confirmed
 
-    def _write(
-        self, cal: _Calendar, event_id: str, fields: dict[str, Any], *, keep_status: bool
-    ) -> _Event:
+    def _write(self, cal: _Calendar, event_id: str, fields: dict[str, Any]) -> _Event:
         old = self._current(cal, event_id)
-        instance = "recurringEventId" in old
-        f = self._validated(cal, fields, instance=instance)
-        if keep_status:
-            f.setdefault("status", old["status"])
+        f = self._validated(cal, fields, instance="recurringEventId" in old)
         ev = self._materialize(cal, event_id)
         res = self._assemble(cal, event_id, f, old)
-        only_reminders = {
-            k: v for k, v in res.items() if k not in ("reminders", "etag", "updated")
-        } == {k: v for k, v in old.items() if k not in ("reminders", "etag", "updated")}
+        # changing only reminders leaves `updated` alone (discovery doc)
+        ignored = ("reminders", "etag", "updated")
+        main_data_changed = {k: v for k, v in res.items() if k not in ignored} != {
+            k: v for k, v in old.items() if k not in ignored
+        }
         res["updated"] = old.get("updated", res["updated"])
         ev.body = res
-        self._stamp(cal, ev, touch_updated=not only_reminders)
+        self._stamp(cal, ev, touch_updated=main_data_changed)
         if res.get("recurrence") is None and old.get("recurrence"):
             self._cancel_exceptions(cal, event_id)
         return ev
@@ -1849,104 +1814,21 @@ class CalendarEmulator:
         return self._listing(call, cal, master=master)
 
     def _listing(self, call: _Call, cal: _Calendar, master: _Event | None) -> dict[str, Any]:
-        p = call.params
-        since: int | None = None
-        if "syncToken" in p:
-            for name in (
-                "iCalUID",
-                "orderBy",
-                "privateExtendedProperty",
-                "q",
-                "sharedExtendedProperty",
-                "timeMin",
-                "timeMax",
-                "updatedMin",
-            ):
-                if name in p:
-                    raise _param_error(
-                        name, f"The parameter {name} cannot be combined with syncToken."
-                    )
-            if p.get("showDeleted") is False:
-                raise _param_error(
-                    "showDeleted", "showDeleted=false cannot be combined with syncToken."
-                )
-            since = self._sync_since(cal, p["syncToken"])
-        single = bool(p.get("singleEvents")) or master is not None
-        if p.get("orderBy") == "startTime" and not single:
-            raise _param_error(
-                "orderBy", "The requested ordering is not available for the particular query."
-            )
-        tmin, tmax = self._time_param(call, "timeMin"), self._time_param(call, "timeMax")
-        if tmin and tmax and tmin >= tmax:
-            raise ApiError(
-                400, "timeRangeEmpty", "The specified time range is empty.", domain="calendar"
-            )
-        updated_min = self._time_param(call, "updatedMin")
-        show_deleted = bool(p.get("showDeleted")) or since is not None or updated_min is not None
-        fingerprint = hashlib.sha1(
-            json.dumps(
-                {k: v for k, v in p.items() if k not in ("pageToken", "maxResults")}, sort_keys=True
-            ).encode()
-        ).hexdigest()[:10]
+        """events.list (or, for `master`, events.instances): filter, order, page."""
+        q = self._query(call, cal, expand=master is not None)
         snapshot, after = self._seq, None
-        if p.get("pageToken"):
-            snapshot, after = self._page_position(p["pageToken"], fingerprint)
-
-        def parent_live(body: dict[str, Any]) -> bool:
-            parent = cal.events.get(body.get("recurringEventId", ""))
-            return parent is not None and parent.body["status"] != "cancelled"
-
-        def wanted(body: dict[str, Any], series: _Event | None = None) -> bool:
-            # cancelled exceptions of a live series still show in unexpanded lists
-            exception = not single and parent_live(body)
-            if body["status"] == "cancelled" and not show_deleted and not exception:
-                return False
-            if tmin or tmax:
-                if series is not None:  # an unexpanded series: does any instance overlap?
-                    if not any(
-                        self._overlaps(i, cal.zone, tmin, tmax)
-                        for i in self._instances(cal, series, tmax)
-                    ):
-                        return False
-                elif not self._overlaps(body, cal.zone, tmin, tmax):
-                    return False
-            return self._matches(body, p)
-
-        rows: list[tuple[list[Any], dict[str, Any]]] = []
-        records = [master] if master is not None else list(cal.events.values())
+        if q.params.get("pageToken"):
+            snapshot, after = self._page_position(q.params["pageToken"], q.fingerprint)
+        records = list(cal.events.values())
         if master is not None:
-            records += [
-                e
-                for e in cal.events.values()
-                if e.body.get("recurringEventId") == master.body["id"]
+            records = [master] + [
+                e for e in records if e.body.get("recurringEventId") == master.body["id"]
             ]
-        for ev in records:
-            body = ev.body
-            if since is not None and ev.seq <= since:
-                continue
-            if updated_min is not None and _utc(body["updated"]) < updated_min:
-                continue
-            if single and body.get("recurrence"):
-                if body["status"] == "cancelled" and not show_deleted:
-                    continue
-                for inst in self._instances(cal, ev, tmax):
-                    if inst["id"] in cal.events:
-                        continue  # the exception stands in for it
-                    if wanted(inst):
-                        rows.append((self._sort_key(p, inst, ev.n, cal.zone), inst))
-            elif body.get("recurrence"):
-                if wanted(body, ev):
-                    rows.append((self._sort_key(p, body, ev.n, cal.zone), body))
-            else:
-                parent = cal.events.get(body.get("recurringEventId", ""))
-                n = parent.n if single and parent is not None else ev.n
-                if wanted(body):
-                    rows.append((self._sort_key(p, body, n, cal.zone), body))
-        rows.sort(key=lambda r: r[0])
+        rows = sorted(self._rows(cal, q, records), key=lambda r: r[0])
         if after is not None:
             rows = [r for r in rows if r[0] > after]
-        size = min(p.get("maxResults", 250), 2500)
-        page, more = rows[:size], len(rows) > size
+        size = min(q.params.get("maxResults", 250), 2500)
+        page = rows[:size]
         zone = self._zone_param(call, cal)
         out: dict[str, Any] = {
             "kind": "calendar#events",
@@ -1958,12 +1840,74 @@ class CalendarEmulator:
             "accessRole": "owner",
             "defaultReminders": copy.deepcopy(cal.entry.get("defaultReminders", [])),
         }
-        if more:
-            out["nextPageToken"] = self._page_token(page[-1][0], snapshot, fingerprint)
-        else:
+        if len(rows) > size:
+            out["nextPageToken"] = self._page_token(page[-1][0], snapshot, q.fingerprint)
+        else:  # the last page; changes after the first page come with the next sync
             out["nextSyncToken"] = self._sync_token(cal, snapshot)
         out["items"] = [self._render(body, zone) for _, body in page]
         return out
+
+    def _query(self, call: _Call, cal: _Calendar, *, expand: bool) -> _Query:
+        p = call.params
+        since: int | None = None
+        if "syncToken" in p:
+            for name in _SYNC_FORBIDDEN:
+                if name in p:
+                    raise _param_error(name, f"{name} cannot be combined with syncToken.")
+            if p.get("showDeleted") is False:
+                raise _param_error(
+                    "showDeleted", "showDeleted=false cannot be used with syncToken."
+                )
+            since = self._sync_since(cal, p["syncToken"])
+        single = bool(p.get("singleEvents")) or expand
+        if p.get("orderBy") == "startTime" and not single:
+            message = "The requested ordering is not available for the particular query."
+            raise _param_error("orderBy", message)
+        tmin, tmax = self._time_param(call, "timeMin"), self._time_param(call, "timeMax")
+        if tmin and tmax and tmin >= tmax:
+            raise ApiError(
+                400, "timeRangeEmpty", "The specified time range is empty.", domain="calendar"
+            )
+        return _Query(p, single, since, tmin, tmax, self._time_param(call, "updatedMin"))
+
+    def _rows(
+        self, cal: _Calendar, q: _Query, records: list[_Event]
+    ) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """(sort key, resource) of every series, instance or single event the query selects."""
+        for ev in records:
+            body = ev.body
+            if q.since is not None and ev.seq <= q.since:
+                continue
+            if q.updated_min is not None and _utc(body["updated"]) < q.updated_min:
+                continue
+            if q.single and body.get("recurrence"):
+                if body["status"] == "cancelled" and not q.show_deleted:
+                    continue
+                for inst in self._instances(cal, ev, q.tmax):
+                    # a stored exception stands in for its instance
+                    if inst["id"] not in cal.events and self._wanted(cal, q, inst):
+                        yield self._sort_key(q.params, inst, ev.n, cal.zone), inst
+            elif self._wanted(cal, q, body, series=ev if body.get("recurrence") else None):
+                parent = cal.events.get(body.get("recurringEventId", ""))
+                n = parent.n if q.single and parent is not None else ev.n
+                yield self._sort_key(q.params, body, n, cal.zone), body
+
+    def _wanted(
+        self, cal: _Calendar, q: _Query, body: dict[str, Any], series: _Event | None = None
+    ) -> bool:
+        if body["status"] == "cancelled" and not q.show_deleted:
+            # cancelled exceptions of a live series still show in unexpanded lists
+            parent = cal.events.get(body.get("recurringEventId", ""))
+            if q.single or parent is None or parent.body["status"] == "cancelled":
+                return False
+        if q.tmin or q.tmax:
+            if series is not None:  # an unexpanded series: does any instance overlap?
+                instances = self._instances(cal, series, q.tmax)
+                if not any(self._overlaps(i, cal.zone, q.tmin, q.tmax) for i in instances):
+                    return False
+            elif not self._overlaps(body, cal.zone, q.tmin, q.tmax):
+                return False
+        return self._matches(body, q.params)
 
     def _overlaps(
         self, body: dict[str, Any], zone: tzinfo, tmin: datetime | None, tmax: datetime | None

@@ -24,7 +24,8 @@ What is emulated
   tomorrow, yesterday, weekday names ("mon", "next friday"), "in 3 days", ISO dates, "jan 27",
   any of these "at 9am" / "at 14:30"; and recurring strings: every day / N days / other day,
   week / N weeks, month / N months, year, weekday / workday, weekend, "every mon, wed",
-  "every 15th", every morning / afternoon / evening / night, daily / weekly / monthly / yearly,
+  "every other monday", "every 2 weeks on mon, thu", "every 15th", every morning / afternoon /
+  evening / night, daily / weekly / monthly / yearly,
   `every!` and `after` (from the completion date), with "at <time>", "starting <date>" and
   "until <date>" clauses. Closing a recurring task moves it to the first occurrence after its
   current due date that is not before today (or after the completion date for `every!`).
@@ -47,7 +48,8 @@ Known deviations from the real API
   are keyset cursors, so pages never repeat or skip an object when data changes meanwhile.
 - Sync tokens never expire, and deletions are kept forever as tombstones.
 - `filter_query` on the completed-task endpoints is not emulated (400 rather than a silent
-  wrong answer); `workspace_id` and `public_key` are ignored.
+  wrong answer); `workspace_id` and `public_key` are ignored. Their `limit` is 1..200 too (the
+  docs show no maximum; the SDK annotates 200).
 - Rate-limit windows are sliding 15-minute windows on the injected clock and are not persisted.
 
 UNCONFIRMED in the notes, and what the emulator does
@@ -372,10 +374,12 @@ class _Rule:
             return _add_months(d, 12 * self.n)
         if self.unit == "monthday":
             return _add_months(d, 1, self.monthday)
-        d += timedelta(days=1)
-        while d.weekday() not in self.weekdays:
-            d += timedelta(days=1)
-        return d
+        nxt = d + timedelta(days=1)
+        while nxt.weekday() not in self.weekdays:
+            nxt += timedelta(days=1)
+        if self.n > 1 and nxt.weekday() <= d.weekday():  # into the next week: skip n - 1 more
+            nxt += timedelta(weeks=self.n - 1)
+        return nxt
 
 
 def _parse_rule(text: str, today: date) -> _Rule | None:
@@ -421,11 +425,14 @@ def _parse_rule(text: str, today: date) -> _Rule | None:
         if not 1 <= int(m2[1]) <= 31:
             return None
         fields = {"unit": "monthday", "monthday": int(m2[1])}
-    else:
-        names = [w for w in re.split(r"\s*,\s*|\s+and\s+|\s+", body) if w]
-        if not names or any(w not in _WEEKDAYS for w in names):
+    else:  # weekdays, maybe every N weeks: "mon, wed", "other monday", "2 weeks on fri"
+        m2 = re.fullmatch(r"(?:(\d+|other) )?(?:weeks? (?:on )?)?(.+)", body)
+        n = 0 if m2 is None else 2 if m2[1] == "other" else int(m2[1] or 1)
+        names = [w for w in re.split(r"\s*,\s*|\s+and\s+|\s+", m2[2] if m2 else "") if w]
+        if n < 1 or not names or any(w not in _WEEKDAYS for w in names):
             return None
-        fields = {"unit": "weekdays", "weekdays": tuple(sorted({_WEEKDAYS[w] for w in names}))}
+        days = tuple(sorted({_WEEKDAYS[w] for w in names}))
+        fields = {"unit": "weekdays", "weekdays": days, "n": n}
     from_completion = head in ("every!", "ev!", "after")
     return _Rule(at=at, start=start, until=until, from_completion=from_completion, **fields)
 
@@ -477,7 +484,14 @@ def _bool_arg(args: Json, key: str) -> bool:
 
 
 class TodoistEmulator:
-    """The Todoist API v1 for one user, in memory (implements `wire.App`)."""
+    """The Todoist API v1 for one user, in memory (implements `wire.App`).
+
+    The limits and `rate_limits` ({"rest", "sync_partial", "sync_full"} per `rate_window`) are
+    plain attributes, so a test can lower them; `timezone` is the user's, for "today".
+    The `user_*` methods act as the user in the Todoist app (each change shows in incremental
+    syncs) and raise `ApiError` on bad input; `tasks()`, `projects()`... show the state as the
+    API would. `to_dict` / `load_dict` persist everything but the limits and rate windows.
+    """
 
     service = "todoist"
 
@@ -1147,29 +1161,22 @@ class TodoistEmulator:
         if len(given) != 1:
             raise _invalid("id", "give exactly one of parent_id, section_id, project_id")
         subtree = [rec, *self._descendants(tid)]
+        place: tuple[str, str | None, str | None]  # project, section, parent
         if given[0] == "parent_id":
             parent = self._item(args["parent_id"])
             if parent["id"] in {t["id"] for t in subtree}:
                 raise _invalid("parent_id", "a task cannot move under itself")
-            project_id, section_id, parent_id = (
-                parent["project_id"],
-                parent["section_id"],
-                parent["id"],
-            )
+            place = (parent["project_id"], parent["section_id"], parent["id"])
         elif given[0] == "section_id":
             section = self._section(args["section_id"])
-            project_id, section_id, parent_id = section["project_id"], section["id"], None
+            place = (section["project_id"], section["id"], None)
         else:
-            project_id = self._project(args["project_id"], archived_ok=False)["id"]
-            section_id = parent_id = None
+            place = (self._project(args["project_id"], archived_ok=False)["id"], None, None)
+        project_id, section_id, parent_id = place
         if project_id != rec["project_id"]:
             self._check_room(project_id, sum(1 for t in subtree if not t["checked"]))
-        if (rec["project_id"], rec["section_id"], rec["parent_id"]) != (
-            project_id,
-            section_id,
-            parent_id,
-        ):
-            rec["child_order"] = self._last_child_order(project_id, section_id, parent_id) + 1
+        if place != (rec["project_id"], rec["section_id"], rec["parent_id"]):
+            rec["child_order"] = self._last_child_order(*place) + 1
         rec["parent_id"] = parent_id
         for t in subtree:
             t["project_id"], t["section_id"] = project_id, section_id
@@ -1970,15 +1977,16 @@ class TodoistEmulator:
             return str(self._add_section({"project_id": project_id, "name": name})["id"])
 
     def user_add_task(self, project_id: str | None, content: str, **fields: Any) -> str:
-        """Add a task as the user would; `fields` as in the sync `item_add` (due is a dict)."""
+        """Add a task as the user would; `fields` as in the sync `item_add` (`due` is a dict
+        like {"date": "2026-12-05"} or {"string": "every week"}, or just the string)."""
         with self._lock:
-            return str(
-                self._add_item({"project_id": project_id, "content": content, **fields})["id"]
-            )
+            args = {"project_id": project_id, "content": content, **_due_shorthand(fields)}
+            return str(self._add_item(args)["id"])
 
     def user_update(self, task_id: str, **fields: Any) -> None:
         """Edit a task: content, description, due (dict or None), deadline, duration, priority,
         labels...; project_id / section_id / parent_id move it."""
+        fields = _due_shorthand(fields)
         with self._lock:
             moves: Json = {
                 k: fields.pop(k) for k in ("project_id", "section_id", "parent_id") if k in fields
@@ -2097,6 +2105,13 @@ class TodoistEmulator:
             self._notes, self._labels, self._history = d["notes"], d["labels"], d["history"]
             self._done, self._temp_ids = d["done"], d["temp_ids"]
             self._hits.clear()
+
+
+def _due_shorthand(fields: Json) -> Json:
+    """`due="every week"` for `due={"string": "every week"}` in the `user_*` helpers."""
+    if isinstance(fields.get("due"), str):
+        return {**fields, "due": {"string": fields["due"]}}
+    return fields
 
 
 def _base36(n: int) -> str:

@@ -35,12 +35,12 @@ class HttpxTransport(httpx.BaseTransport):
         return httpx.Response(resp.status, headers=resp.headers, content=resp.body)
 
 
-class Httplib2Http(httplib2.Http):
+class Httplib2Http(httplib2.Http):  # type: ignore[misc]
     def __init__(self, wire: Wire) -> None:
         super().__init__()
         self.wire = wire
 
-    def request(  # type: ignore[override]
+    def request(
         self,
         uri: str,
         method: str = "GET",

@@ -139,12 +139,12 @@ class Wire:
         self.log: list[LogEntry] = []
         self._requests = 0
         self._writes = 0
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()  # held while a request is applied
         self.sleep: Callable[[float], None] = time.sleep
 
     def reset(self, faults: Faults | None = None) -> None:
         """Clear the log and counters; install new faults (or none)."""
-        with self._lock:
+        with self.lock:
             self.log.clear()
             self._requests = self._writes = 0
             self.faults = faults or Faults()
@@ -163,7 +163,7 @@ class Wire:
             return Response.json(404, {"error": f"no sandbox route for {request.path}"})
         if self.latency:
             self.sleep(self.latency)
-        with self._lock:
+        with self.lock:
             f = self.faults
             targeted = f.service in (None, app.service)
             write = is_write(request)

@@ -9,7 +9,8 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from sync import __version__
-from sync.cli import auth, config, show, status, sync, validate
+from sync.cli import auth, config, init, show, status, sync, validate
+from sync.cli import run, sandbox, service
 from sync.cli.common import AppState, err_console
 from sync.errors import CareersyncError
 
@@ -58,6 +59,7 @@ def root(
     ctx.obj = AppState(config=config_file)
 
 
+app.command()(init.init)
 app.command()(validate.validate)
 app.command()(show.show)
 app.command()(sync.sync)
@@ -65,6 +67,9 @@ app.command()(sync.pull)
 app.command()(status.status)
 app.add_typer(config.app, name="config")
 app.add_typer(auth.app, name="auth")
+app.command()(run.run)
+app.add_typer(service.app, name="service")
+app.add_typer(sandbox.app, name="sandbox")
 
 
 def main() -> None:

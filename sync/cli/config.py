@@ -46,5 +46,5 @@ def show(
     for column in ("name", "value", "source", "help"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["name"], str(row["value"]), row["source"], row["help"])
+        table.add_row(str(row["name"]), str(row["value"]), str(row["source"]), str(row["help"]))
     console.print(table)
