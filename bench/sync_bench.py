@@ -67,7 +67,12 @@ def careersync_runs(plan: Plan, latency: float) -> dict[str, dict[str, Any]]:
             policy=RetryPolicy(),
         ) as session:
             engine.run(
-                plan, session.store, NOW, todoist=session.todoist, calendar=session.calendar, **options
+                plan,
+                session.store,
+                NOW,
+                todoist=session.todoist,
+                calendar=session.calendar,
+                **options,
             )
 
     tracemalloc.start()
@@ -88,31 +93,52 @@ def _google_credentials(sandbox: Sandbox) -> str:
 def naive_runs(plan: Plan, latency: float) -> dict[str, dict[str, Any]]:
     """One SDK call per item: what a straightforward script would do."""
     sandbox = Sandbox(clock=lambda: NOW, latency=latency)
-    api = todoist_api(TODOIST_TOKEN, todoist_http("https://api.todoist.com/api/v1", HttpxTransport(sandbox.wire)))
+    api = todoist_api(
+        TODOIST_TOKEN, todoist_http("https://api.todoist.com/api/v1", HttpxTransport(sandbox.wire))
+    )
     from google.oauth2.credentials import Credentials
     from google_auth_httplib2 import AuthorizedHttp
 
     info = sandbox.google_credentials_info("https://oauth2.googleapis.com/token")
-    calendar = calendar_service(AuthorizedHttp(Credentials.from_authorized_user_info(info), http=sandbox.httplib2()))
-    blocks = place_blocks(plan, now=NOW, remaining={a.id: a.effort for _, a in plan.actions()}).blocks
+    calendar = calendar_service(
+        AuthorizedHttp(Credentials.from_authorized_user_info(info), http=sandbox.httplib2())
+    )
+    blocks = place_blocks(
+        plan, now=NOW, remaining={a.id: a.effort for _, a in plan.actions()}
+    ).blocks
 
     def first() -> None:
         project = api.add_project(plan.title)
-        cal = calendar.calendars().insert(body={"summary": plan.title, "timeZone": plan.timezone}).execute()
+        cal = (
+            calendar.calendars()
+            .insert(body={"summary": plan.title, "timeZone": plan.timezone})
+            .execute()
+        )
         for milestone in plan.milestones:
             section = api.add_section(milestone.title, project.id)
-            api.add_task(f"Milestone: {milestone.title}", project_id=project.id, section_id=section.id,
-                         due_date=milestone.due)
+            api.add_task(
+                f"Milestone: {milestone.title}",
+                project_id=project.id,
+                section_id=section.id,
+                due_date=milestone.due,
+            )
             day = {"date": milestone.due.isoformat()}
             end = {"date": (milestone.due + timedelta(days=1)).isoformat()}
-            calendar.events().insert(calendarId=cal["id"], body={"summary": milestone.title, "start": day, "end": end}).execute()
+            calendar.events().insert(
+                calendarId=cal["id"], body={"summary": milestone.title, "start": day, "end": end}
+            ).execute()
             for action in milestone.actions:
-                task = api.add_task(action.title, project_id=project.id, section_id=section.id, due_date=action.due)
+                task = api.add_task(
+                    action.title, project_id=project.id, section_id=section.id, due_date=action.due
+                )
                 for item in action.checklist:
                     api.add_task(item, project_id=project.id, parent_id=task.id)
         for block in blocks:
-            body = {"summary": block.action_id, "start": {"dateTime": block.start.isoformat()},
-                    "end": {"dateTime": block.end.isoformat()}}
+            body = {
+                "summary": block.action_id,
+                "start": {"dateTime": block.start.isoformat()},
+                "end": {"dateTime": block.end.isoformat()},
+            }
             calendar.events().insert(calendarId=cal["id"], body=body).execute()
         state["calendar"], state["project"] = cal["id"], project.id
 
@@ -128,8 +154,11 @@ def naive_runs(plan: Plan, latency: float) -> dict[str, dict[str, Any]]:
             request = calendar.events().list_next(request, page)
 
     state: dict[str, str] = {}
-    return {"first sync": measure(sandbox, first), "no-op re-sync": measure(sandbox, reread),
-            "pull cycle": measure(sandbox, reread)}
+    return {
+        "first sync": measure(sandbox, first),
+        "no-op re-sync": measure(sandbox, reread),
+        "pull cycle": measure(sandbox, reread),
+    }
 
 
 def main() -> None:
@@ -137,7 +166,12 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=250)
     parser.add_argument("--latency", type=float, default=0.05)
     args = parser.parse_args()
-    plan = parse_plan(big_plan(args.actions, 20), Path("big.yaml"), today=date(2026, 12, 1), default_timezone="UTC").plan
+    plan = parse_plan(
+        big_plan(args.actions, 20),
+        Path("big.yaml"),
+        today=date(2026, 12, 1),
+        default_timezone="UTC",
+    ).plan
 
     started = time.perf_counter()
     placement = place_blocks(plan, now=NOW, remaining={a.id: a.effort for _, a in plan.actions()})
@@ -145,7 +179,9 @@ def main() -> None:
 
     ours = careersync_runs(plan, args.latency)
     naive = naive_runs(plan, args.latency)
-    print(f"plan: {args.actions} actions, 20 milestones; latency {args.latency * 1000:.0f} ms a request")
+    print(
+        f"plan: {args.actions} actions, 20 milestones; latency {args.latency * 1000:.0f} ms a request"
+    )
     print(f"planner: {planner_seconds * 1000:.0f} ms for {len(placement.blocks)} blocks")
     print(f"peak memory of a first sync: {ours['first sync']['peak_mib']:.1f} MiB (tracemalloc)")
     header = f"{'':16}{'careersync':>36}{'one call per item':>36}{'ratio':>16}"
@@ -155,10 +191,14 @@ def main() -> None:
         line = f"{step:16}"
         for figures in (a, b):
             t, g = figures["todoist"], figures["google"]
-            line += f"{f'todoist {t[0]}r/{t[1]}w google {g[0]}r/{g[1]}w {figures['seconds']:.2f}s':>36}"
+            line += (
+                f"{f'todoist {t[0]}r/{t[1]}w google {g[0]}r/{g[1]}w {figures['seconds']:.2f}s':>36}"
+            )
         requests_a = sum(a["todoist"]) + sum(a["google"])
         requests_b = sum(b["todoist"]) + sum(b["google"])
-        ratio = f"{requests_b / max(requests_a, 1):.0f}x req, {b['seconds'] / a['seconds']:.0f}x time"
+        ratio = (
+            f"{requests_b / max(requests_a, 1):.0f}x req, {b['seconds'] / a['seconds']:.0f}x time"
+        )
         print(line + f"{ratio:>20}")
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from connectors.todoist_map import todoist_items
+from sync.blocks import parse_block_key, span_of
 from sync.decide import check_safety, decide
 from sync.model import Action, Record, Service, Snapshot, is_write
 from sync.plan import Plan
@@ -93,7 +94,12 @@ def run(
         records = store.records(plan.id, "todoist")
         done = done_actions(records, t_snapshot) if t_snapshot else set()
         outcome.actions["google"], due, outcome.risks = calendar.decide(
-            plan, now, done=done, texts=progress_texts(plan, store, now, t_snapshot), dry_run=dry_run
+            plan,
+            now,
+            done=done,
+            texts=progress_texts(plan, store, now, t_snapshot),
+            dry_run=dry_run,
+            allow_mass_delete=allow_mass_delete,
         )
     if todoist is not None and t_snapshot is not None:
         records = store.records(plan.id, "todoist")
@@ -114,3 +120,17 @@ def run(
         outcome.writes[service] = applied.writes  # type: ignore[index]
         outcome.errors += applied.errors
     return outcome
+
+
+def upcoming_blocks(
+    plan: Plan, store: StateStore, now: datetime, limit: int = 12
+) -> list[tuple[str, str, datetime, datetime]]:
+    """The next focus blocks on the calendar, as the last sync left them."""
+    titles = {a.id: a.title for _, a in plan.actions()}
+    upcoming = []
+    for key, record in store.records(plan.id, "google").items():
+        parsed = parse_block_key(key)
+        span = span_of(record.synced, plan.tz)
+        if parsed and span and record.status == "active" and span[0] >= now:
+            upcoming.append((parsed[0], titles.get(parsed[0], parsed[0]), *span))
+    return sorted(upcoming, key=lambda u: u[2])[:limit]

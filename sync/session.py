@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from connectors.clients import todoist_http
+from connectors.gcal import CalendarConnector, connect
 from connectors.retry import RetryPolicy
 from connectors.todoist import TodoistConnector
 from sync.plan import Plan
@@ -22,7 +23,7 @@ from sync.state import StateStore
 class Session:
     store: StateStore
     todoist: TodoistConnector | None
-    calendar: Any | None
+    calendar: CalendarConnector | None
 
 
 @contextmanager
@@ -46,20 +47,9 @@ def open_session(
             todoist = TodoistConnector(client, token, store, plan, policy=policy)
         calendar = None
         if settings.google_enabled:
-            calendar = _calendar(settings, secrets, store, plan, google_http, policy)
+            calendar = connect(settings, secrets, store, plan, http=google_http, policy=policy)
         yield Session(store, todoist, calendar)
     finally:
         if client is not None:
             client.close()
         store.close()
-
-
-def _calendar(
-    settings: Settings,
-    secrets: SecretStore,
-    store: StateStore,
-    plan: Plan,
-    http: Any | None,
-    policy: RetryPolicy | None,
-) -> Any | None:
-    return None  # wired in with the calendar connector

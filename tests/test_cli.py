@@ -16,7 +16,10 @@ README = (REPO / "README.md").read_text()
 
 
 def careersync(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, home: Path | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    home: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREERSYNC_")}
     base |= {"NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO)}
@@ -114,7 +117,9 @@ def test_bad_settings_are_one_line_errors(tmp_path: Path) -> None:
     bad.write_text("poll_interval = \n")
     result = careersync("--config", str(bad), "config", "show", home=tmp_path)
     assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}")
-    result = careersync("config", "show", env={"CAREERSYNC_TIMEZONE": "Mars/Olympus"}, home=tmp_path)
+    result = careersync(
+        "config", "show", env={"CAREERSYNC_TIMEZONE": "Mars/Olympus"}, home=tmp_path
+    )
     assert result.returncode == 2 and "unknown time zone" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -38,8 +38,14 @@ def fingerprint(world: World) -> Counter[tuple[Any, ...]]:
         tasks = todoist.tasks(project["id"], include_completed=True)
         marks = {t["id"]: read_mark(t["description"]) for t in tasks}
         rows.update(
-            ("task", marks[t["id"]], t["content"], t["checked"], names.get(t["section_id"]),
-             marks.get(t["parent_id"]))
+            (
+                "task",
+                marks[t["id"]],
+                t["content"],
+                t["checked"],
+                names.get(t["section_id"]),
+                marks.get(t["parent_id"]),
+            )
             for t in tasks
         )
     return rows

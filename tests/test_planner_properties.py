@@ -258,11 +258,23 @@ def open_periods(case: Case, a: Action) -> set[object]:
     return out
 
 
+def wall(day: date, at: time, tz: ZoneInfo) -> time:
+    """A local wall time as it happens that day: a time in a spring-forward gap becomes the
+    first wall time after the jump (found by stepping minute by minute)."""
+    t = datetime.combine(day, at)
+    while t.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) != t:
+        t += M
+    return t.time() if t.date() == day else time.max
+
+
 def inside_a_window(b: Block, plan: Plan) -> bool:
     """Within the union of the day's windows, read as local wall-clock times."""
-    s, e = b.start.astimezone(plan.tz), b.end.astimezone(plan.tz)
+    tz = plan.tz
+    s, e = b.start.astimezone(tz), b.end.astimezone(tz)
     todays = sorted(
-        (w.start, w.end) for w in plan.schedule.windows if WEEKDAYS[s.weekday()] in w.days
+        (wall(s.date(), w.start, tz), wall(s.date(), w.end, tz))
+        for w in plan.schedule.windows
+        if WEEKDAYS[s.weekday()] in w.days
     )
     merged: list[list[time]] = []
     for start, end in todays:

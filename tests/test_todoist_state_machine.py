@@ -43,11 +43,20 @@ class TodoistSync(RuleBasedStateMachine):
     def _write_plan(self) -> None:
         doc = {
             "format": 1,
-            "plan": {"id": "prop", "title": "Property plan", "timezone": "UTC",
-                     "start": "2026-12-01", "horizon": "6 months"},
+            "plan": {
+                "id": "prop",
+                "title": "Property plan",
+                "timezone": "UTC",
+                "start": "2026-12-01",
+                "horizon": "6 months",
+            },
             "milestones": [
-                {"id": "m1", "title": "Milestone one", "due": "2027-03-31",
-                 "actions": list(self.actions.values())},
+                {
+                    "id": "m1",
+                    "title": "Milestone one",
+                    "due": "2027-03-31",
+                    "actions": list(self.actions.values()),
+                },
             ],
         }
         self.world.text = yaml.safe_dump(doc, sort_keys=False)
@@ -83,7 +92,11 @@ class TodoistSync(RuleBasedStateMachine):
 
     # User edits in Todoist -------------------------------------------------------------------
     def _open(self) -> list[str]:
-        return [a for a in sorted(self.actions) if a not in self.completed | self.deleted and self._remote(a)]
+        return [
+            a
+            for a in sorted(self.actions)
+            if a not in self.completed | self.deleted and self._remote(a)
+        ]
 
     @precondition(lambda self: self.synced)
     @rule(data=st.data(), title=WORDS)
@@ -132,7 +145,9 @@ class TodoistSync(RuleBasedStateMachine):
 
     def _check(self) -> None:
         tasks = self.world.sandbox.todoist.tasks(include_completed=True)
-        keys = Counter(m[1] for t in tasks if (m := read_mark(t["description"])) and not t["checked"])
+        keys = Counter(
+            m[1] for t in tasks if (m := read_mark(t["description"])) and not t["checked"]
+        )
         assert all(n == 1 for n in keys.values()), keys  # never a duplicate
         for action, spec in self.actions.items():
             task = self._remote(action)

@@ -56,7 +56,9 @@ def test_task_fields_follow_the_mapping(world: World) -> None:
     checkpoint = world.task("checkpoint:foundations")
     assert checkpoint["content"] == "Milestone: Learn the basics of managing people"
     assert checkpoint["due"]["date"] == "2027-02-26"
-    subtasks = [t for t in world.tasks() if t["parent_id"] == world.task("task:read-managers-path")["id"]]
+    subtasks = [
+        t for t in world.tasks() if t["parent_id"] == world.task("task:read-managers-path")["id"]
+    ]
     assert [t["content"] for t in subtasks] == [
         "Chapters on mentoring and tech lead",
         "Chapters on managing a team",
@@ -76,7 +78,10 @@ def test_plan_edits_make_exactly_the_expected_writes(world: World) -> None:
     task = world.task("task:one-to-one-course")
     assert (task["id"], task["content"]) == (before, "Take a course on one-to-ones")
 
-    world.edit("        due: 2027-06-30\n        after: [kickoff]", "        due: 2027-06-15\n        after: [kickoff]")
+    world.edit(
+        "        due: 2027-06-30\n        after: [kickoff]",
+        "        due: 2027-06-15\n        after: [kickoff]",
+    )
     out = world.sync()
     assert world.task("task:retro")["deadline"]["date"] == "2027-06-15"
     assert out.writes["todoist"] == 1
@@ -90,7 +95,8 @@ def test_plan_edits_make_exactly_the_expected_writes(world: World) -> None:
     world.sync()
     assert contents(world)["Shadow my manager for a day"] == 1
     world.edit(
-        "      - id: shadow-manager\n        title: Shadow my manager for a day\n        effort: 4h\n", ""
+        "      - id: shadow-manager\n        title: Shadow my manager for a day\n        effort: 4h\n",
+        "",
     )
     out = world.sync()
     assert contents(world)["Shadow my manager for a day"] == 0
@@ -107,7 +113,9 @@ def test_reordering_milestones_reorders_sections(world: World) -> None:
     block_lead, block_mentor = world.text[lead:mentor], world.text[mentor:interviewing]
     world.text = world.text[:lead] + block_mentor + block_lead + world.text[interviewing:]
     out = world.sync()
-    sections = sorted(world.sandbox.todoist.sections(world.project_id()), key=lambda s: s["section_order"])
+    sections = sorted(
+        world.sandbox.todoist.sections(world.project_id()), key=lambda s: s["section_order"]
+    )
     assert [s["name"] for s in sections][1:3] == [
         "Mentor two junior engineers",
         "Lead a cross-team project as tech lead",
@@ -120,7 +128,9 @@ def test_user_changes_survive_until_the_plan_changes_the_same_field(world: World
     world.sync()
     talk = world.task("task:talk-to-manager")["id"]
     book = world.task("task:read-managers-path")["id"]
-    world.sandbox.todoist.user_update(book, content="Read 'The Manager's Path'", due={"date": "2027-01-20"})
+    world.sandbox.todoist.user_update(
+        book, content="Read 'The Manager's Path'", due={"date": "2027-01-20"}
+    )
     world.sandbox.todoist.user_complete(talk)
 
     out = world.sync()
@@ -143,7 +153,10 @@ def test_user_changes_survive_until_the_plan_changes_the_same_field(world: World
     world.edit("Tell my manager I want to move into management", "Tell my manager my plan")
     world.sync()
     assert world.task("task:talk-to-manager")["checked"] is True
-    assert world.task("task:talk-to-manager")["content"] == "Tell my manager I want to move into management"
+    assert (
+        world.task("task:talk-to-manager")["content"]
+        == "Tell my manager I want to move into management"
+    )
 
 
 def test_user_deleted_task_is_not_recreated(world: World) -> None:

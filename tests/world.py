@@ -70,7 +70,12 @@ class World:
             policy=policy,
         ) as session:
             return engine.run(
-                plan, session.store, self.now, todoist=session.todoist, calendar=session.calendar, **options
+                plan,
+                session.store,
+                self.now,
+                todoist=session.todoist,
+                calendar=session.calendar,
+                **options,
             )
 
     def counts(self, service: str = "todoist") -> dict[str, int]:

@@ -34,9 +34,7 @@ GOOGLE_CLIENT = {
 class Sandbox:
     """Both emulators behind one wire, with a shared, injectable clock."""
 
-    def __init__(
-        self, clock: Callable[[], datetime] | None = None, latency: float = 0.0
-    ) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None, latency: float = 0.0) -> None:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.todoist = TodoistEmulator(clock=self.clock, token=TODOIST_TOKEN)
         self.google = CalendarEmulator(

@@ -37,7 +37,7 @@ class SandboxServer(ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a daemon thread (for tests); `shutdown()` stops it."""
-        thread = threading.Thread(target=self.serve_forever, daemon=True)
+        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         return thread
 
@@ -45,6 +45,7 @@ class SandboxServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small answers must not wait for the client's delayed ACK
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

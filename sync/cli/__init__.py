@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -9,8 +10,21 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from sync import __version__
-from sync.cli import auth, config, init, show, status, sync, validate
-from sync.cli import run, sandbox, service
+from sync.cli import (
+    auth,
+    auth_google,
+    config,
+    demo,
+    init,
+    report,
+    run,
+    sandbox,
+    service,
+    show,
+    status,
+    sync,
+    validate,
+)
 from sync.cli.common import AppState, err_console
 from sync.errors import CareersyncError
 
@@ -27,6 +41,15 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: say so in one line; CAREERSYNC_DEBUG=1 shows the traceback
+            if os.environ.get("CAREERSYNC_DEBUG"):
+                raise
+            err_console.print(
+                f"[red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}"
+                " (please report it; run with CAREERSYNC_DEBUG=1 for details)",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
@@ -65,7 +88,10 @@ app.command()(show.show)
 app.command()(sync.sync)
 app.command()(sync.pull)
 app.command()(status.status)
+app.command()(report.report)
+app.command()(demo.demo)
 app.add_typer(config.app, name="config")
+auth.app.command("google")(auth_google.google)
 app.add_typer(auth.app, name="auth")
 app.command()(run.run)
 app.add_typer(service.app, name="service")

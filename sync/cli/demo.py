@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import typer
+from pydantic import SecretStr
 from rich.progress import Progress
 
 from connectors.sandbox import TODOIST_TOKEN, Sandbox
@@ -113,8 +114,8 @@ def _settings(base: Settings, home: Path, sandbox: Sandbox) -> Settings:
     return base.model_copy(
         update={
             "home": home,
-            "todoist_token": TODOIST_TOKEN,
-            "google_credentials": json.dumps(info),
+            "todoist_token": SecretStr(TODOIST_TOKEN),
+            "google_credentials": SecretStr(json.dumps(info)),
             "todoist_enabled": True,
             "google_enabled": True,
             "calendar_id": None,
@@ -129,7 +130,9 @@ def _cycle(settings: Settings, plan: Plan, sandbox: Sandbox, now: datetime) -> e
         todoist_transport=HttpxTransport(sandbox.wire),
         google_http=sandbox.httplib2(),
     ) as session:
-        return engine.run(plan, session.store, now, todoist=session.todoist, calendar=session.calendar)
+        return engine.run(
+            plan, session.store, now, todoist=session.todoist, calendar=session.calendar
+        )
 
 
 def _busy_weeks(sandbox: Sandbox, plan: Plan, weeks: int) -> None:

@@ -113,4 +113,3 @@ def _save_if_changed(sandbox: Sandbox, path: Path) -> None:
 def _save(sandbox: Sandbox, path: Path) -> None:
     with sandbox.wire.lock:  # no half-applied request is saved
         sandbox.save(path)
-

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress_bar import ProgressBar
+from rich import box
 from rich.table import Table
 
 from sync.cli.common import PLAN_ARG, console, load, now, state
@@ -72,18 +72,26 @@ def as_dict(progress: PlanProgress) -> dict[str, Any]:
 
 
 def show(title: str, progress: PlanProgress) -> None:
-    table = Table(title=f"{title}: {progress.overall.percent:.0f}% done", title_justify="left")
-    for column in ("milestone", "progress", "%", "actions", "effort", "due", "forecast", "state"):
-        table.add_column(column, justify="right" if column in ("%", "actions") else "left")
+    table = Table(
+        title=f"{title}: {progress.overall.percent:.0f}% done",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("milestone", overflow="ellipsis", no_wrap=True, max_width=30)
+    table.add_column("progress", no_wrap=True, min_width=15)
+    table.add_column("done", justify="right", no_wrap=True, min_width=5)
+    table.add_column("due", no_wrap=True, min_width=10)
+    table.add_column("forecast", no_wrap=True, min_width=10)
+    table.add_column("state", no_wrap=True, min_width=8)
     for m in progress.milestones:
         c = m.count
         style = STATE_STYLE[m.state]
+        filled = round(m.percent / 10)
+        bar = f"[{style}]{'━' * filled}[/][grey23]{'━' * (10 - filled)}[/] {m.percent:3.0f}%"
         table.add_row(
             m.title,
-            ProgressBar(total=100, completed=m.percent, width=20, complete_style=style),
-            f"{m.percent:.0f}",
+            bar,
             f"{c.done}/{c.total}",
-            f"{format_duration(c.effort_done)}/{format_duration(c.effort_total)}",
             m.due.isoformat(),
             m.forecast.isoformat() if m.forecast else "-",
             f"[{style}]{m.state}[/]",

@@ -57,7 +57,9 @@ class Env:
 
     def credentials(self) -> Credentials:
         info = self.sandbox.google_credentials_info(self.google_root + "token")
-        return Credentials.from_authorized_user_info(info)
+        # from_authorized_user_info() puts Google's own token URI back; point it at the sandbox
+        credentials = Credentials.from_authorized_user_info(info)
+        return credentials.with_token_uri(info["token_uri"])
 
     def authed_http(self, credentials: Credentials | None = None) -> AuthorizedHttp:
         return AuthorizedHttp(credentials or self.credentials(), http=self.google_http)

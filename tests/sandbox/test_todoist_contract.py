@@ -28,7 +28,10 @@ from connectors.sandbox.todoist import TodoistEmulator
 from tests.sandbox.conftest import Clock, Env
 
 # The official OpenAPI document; where it is missing, only the schema checks are left out.
-SPEC_PATH = Path(os.environ.get("TODOIST_OPENAPI", "/work/shared/api-notes/todoist-openapi.json"))
+SPEC_PATH = Path(
+    os.environ.get("TODOIST_OPENAPI")
+    or Path(__file__).resolve().parents[3] / "shared" / "api-notes" / "todoist-openapi.json"
+)
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 CURSOR = re.compile(r"[0-9a-zA-Z_-]+\.[0-9a-zA-Z_-]+")
 ID = re.compile(r"[0-9A-Za-z]{16}")
