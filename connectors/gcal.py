@@ -192,6 +192,7 @@ class CalendarConnector:
         policy: RetryPolicy | None = None,
     ) -> None:
         self.service = service
+        self.events = service.events()  # building a resource costs ~30 ms: build it once
         self.http = http
         self.batch_uri = batch_uri
         self.store = store
@@ -287,7 +288,7 @@ class CalendarConnector:
         args: dict[str, Any] = {"calendarId": cid, "showDeleted": True, "maxResults": PAGE}
         if token:
             args["syncToken"] = token
-        lister = self.service.events().list
+        lister = self.events.list
         return self._pages(lambda page: lister(**args, pageToken=page))
 
     def _pages(
@@ -397,15 +398,15 @@ class CalendarConnector:
         applied.writes += 1
 
     def _write(self, cid: str, action: Create | Update | Delete) -> _Write:
-        events = self.service.events
+        events = self.events
         if isinstance(action, Create):
             body = event_body(self.plan.id, action.item)
-            return _Write(action, lambda: events().insert(calendarId=cid, body=body))
+            return _Write(action, lambda: events.insert(calendarId=cid, body=body))
         if isinstance(action, Update):
             changes, eid = dict(action.changes), action.remote_id
-            return _Write(action, lambda: events().patch(calendarId=cid, eventId=eid, body=changes))
+            return _Write(action, lambda: events.patch(calendarId=cid, eventId=eid, body=changes))
         eid = action.remote_id
-        return _Write(action, lambda: events().delete(calendarId=cid, eventId=eid))
+        return _Write(action, lambda: events.delete(calendarId=cid, eventId=eid))
 
     def _send(self, writes: Sequence[_Write], cid: str, applied: Applied) -> None:
         """Batches of up to 50; calls that failed transiently are retried in a later batch."""
@@ -479,16 +480,14 @@ class CalendarConnector:
     def _relink(self, item: Item, cid: str, applied: Applied) -> None:
         """A create whose id exists: an earlier run's event (re-link it) or one the user deleted."""
         eid = event_id(self.plan.id, item.key)
-        event = self._execute(lambda: self.service.events().get(calendarId=cid, eventId=eid))
+        event = self._execute(lambda: self.events.get(calendarId=cid, eventId=eid))
         remote = to_remote(event, self.plan.id, self.plan.tz)
         if remote.deleted:
             record = Record(item.key, eid, item.fields, "dismissed")
         else:
             changes = {f: v for f, v in item.fields.items() if remote.fields.get(f) != v}
             if changes:
-                self._execute(
-                    lambda: self.service.events().patch(calendarId=cid, eventId=eid, body=changes)
-                )
+                self._execute(lambda: self.events.patch(calendarId=cid, eventId=eid, body=changes))
                 applied.writes += 1
             record = Record(item.key, eid, item.fields)
         self.store.put(self.plan.id, SERVICE, record)
@@ -536,9 +535,21 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 # Building it from settings and secrets -------------------------------------------------------
 
 
-def credentials(settings: Settings, secrets: SecretStore) -> Credentials:
-    """The stored authorized-user credentials, refreshing at `settings.google_token_uri`."""
+CredentialCache = dict[tuple[str, str], Credentials]
+
+
+def credentials(
+    settings: Settings, secrets: SecretStore, cache: CredentialCache | None = None
+) -> Credentials:
+    """The stored authorized-user credentials, refreshing at `settings.google_token_uri`.
+
+    A long-running process passes a `cache` (in memory only) so its access token is reused
+    across cycles instead of refreshed on each: an idle cycle then costs one request.
+    """
     raw = secrets.require("google")
+    key = (raw, settings.google_token_uri)
+    if cache is not None and key in cache:
+        return cache[key]
     try:
         creds = Credentials.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, AttributeError) as exc:
@@ -547,6 +558,8 @@ def credentials(settings: Settings, secrets: SecretStore) -> Credentials:
             "run `careersync auth google` again",
         ) from exc
     refreshing: Credentials = creds.with_token_uri(settings.google_token_uri)
+    if cache is not None:
+        cache[key] = refreshing
     return refreshing
 
 
@@ -558,9 +571,11 @@ def connect(
     *,
     http: httplib2.Http | None = None,
     policy: RetryPolicy | None = None,
+    cache: CredentialCache | None = None,
 ) -> CalendarConnector:
     """A connector for `plan` at the configured endpoint (tests pass the sandbox's `http`)."""
-    authed = AuthorizedHttp(credentials(settings, secrets), http=http or httplib2.Http(timeout=60))
+    creds = credentials(settings, secrets, cache)
+    authed = AuthorizedHttp(creds, http=http or httplib2.Http(timeout=60))
     return CalendarConnector(
         calendar_service(authed, settings.google_api_root),
         authed,

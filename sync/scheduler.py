@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 import schedule
 
+from connectors.gcal import CredentialCache
 from connectors.retry import RetryPolicy
 from sync import engine
 from sync.errors import (
@@ -202,8 +203,11 @@ def log_handler(log_dir: Path) -> logging.Handler:
     return handler
 
 
+_credentials: CredentialCache = {}  # Google access tokens, reused across cycles (memory only)
+
+
 def default_sessions(settings: Settings, plan: Plan, policy: RetryPolicy) -> Any:
-    return open_session(settings, plan, policy=policy)
+    return open_session(settings, plan, policy=policy, credentials=_credentials)
 
 
 class Scheduler:

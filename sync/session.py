@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from connectors.clients import todoist_http
-from connectors.gcal import CalendarConnector, connect
+from connectors.gcal import CalendarConnector, CredentialCache, connect
 from connectors.retry import RetryPolicy
 from connectors.todoist import TodoistConnector
 from sync.plan import Plan
@@ -34,6 +34,7 @@ def open_session(
     todoist_transport: httpx.BaseTransport | None = None,
     google_http: Any | None = None,
     policy: RetryPolicy | None = None,
+    credentials: CredentialCache | None = None,
 ) -> Iterator[Session]:
     """Connectors for the enabled services, sharing one state store; closed on exit."""
     secrets = SecretStore(settings)
@@ -47,7 +48,9 @@ def open_session(
             todoist = TodoistConnector(client, token, store, plan, policy=policy)
         calendar = None
         if settings.google_enabled:
-            calendar = connect(settings, secrets, store, plan, http=google_http, policy=policy)
+            calendar = connect(
+                settings, secrets, store, plan, http=google_http, policy=policy, cache=credentials
+            )
         yield Session(store, todoist, calendar)
     finally:
         if client is not None:

@@ -397,7 +397,7 @@ def check_recurring(case: Case, a: Action, blocks: list[Block], unplaced: timede
     assert len(blocks) + unplaced // a.effort == len(open_), a.id
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_every_invariant_holds(case: Case) -> None:
     result = case.place()

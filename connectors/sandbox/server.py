@@ -37,7 +37,9 @@ class SandboxServer(ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a daemon thread (for tests); `shutdown()` stops it."""
-        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         thread.start()
         return thread
 

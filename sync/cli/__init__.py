@@ -41,7 +41,11 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:  # a bug: say so in one line; CAREERSYNC_DEBUG=1 shows the traceback
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # the CLI's own exits and usage errors
+        except (
+            Exception
+        ) as exc:  # a bug: say so in one line; CAREERSYNC_DEBUG=1 shows the traceback
             if os.environ.get("CAREERSYNC_DEBUG"):
                 raise
             err_console.print(
