@@ -239,7 +239,18 @@ class CalendarConnector:
         if found is not None:
             return found
         body = dict(calendar_item(self.plan).fields)
-        created = self._execute(lambda: self.service.calendars().insert(body=body))
+        tries = 0
+
+        def insert() -> Any:
+            # Calendars have no client ids: an insert whose answer was lost may have landed,
+            # so a retry first looks for it by its marker.
+            nonlocal tries
+            tries += 1
+            if tries > 1 and (found := self._find_calendar()):
+                return {"id": found}
+            return self.service.calendars().insert(body=body).execute()
+
+        created = _call(self.policy, insert)
         self._calendar_id = str(created["id"])
         self.store.set_cursor(self.plan.id, SERVICE, CALENDAR_CURSOR, self._calendar_id)
         return self._calendar_id

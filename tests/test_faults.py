@@ -28,10 +28,17 @@ SIZE = 250 if SLOW else 120
 
 
 def fingerprint(world: World) -> Counter[tuple[Any, ...]]:
-    """Todoist's content as careersync sees it, independent of remote ids."""
+    """Todoist's and the calendar's content as careersync sees it, independent of remote ids."""
+    google = world.sandbox.google
+    rows: Counter[tuple[Any, ...]] = Counter(("calendar", c["summary"]) for c in google.calendars())
+    for calendar in google.calendars():
+        rows.update(
+            ("event", e["id"], e["summary"], e["start"].get("dateTime") or e["start"].get("date"))
+            for e in google.events(calendar["id"])
+        )
     todoist = world.sandbox.todoist
     projects = [p for p in todoist.projects() if "careersync" in (p.get("description") or "")]
-    rows: Counter[tuple[Any, ...]] = Counter(("project", p["name"]) for p in projects)
+    rows.update(("project", p["name"]) for p in projects)
     for project in projects:
         names = {s["id"]: s["name"] for s in todoist.sections(project["id"])}
         rows.update(("section", name) for name in names.values())
@@ -56,21 +63,27 @@ def consistent(world: World) -> None:
     try:
         assert store.check(world.plan.id) == []
         assert store.pending(world.plan.id, "todoist") == []
+        events = [e["id"] for c in world.sandbox.google.calendars() for e in world.sandbox.google.events(c["id"])]
+        assert len(events) == len(set(events))
     finally:
         store.close()
 
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Counter[tuple[Any, ...]], int]:
-    world = World(tmp_path_factory.mktemp("clean"), text=big_plan(SIZE, 20))
+    world = World(tmp_path_factory.mktemp("clean"), text=big_plan(SIZE, 20), google=True)
     world.sync()
-    return fingerprint(world), world.counts()["writes"]
+    return fingerprint(world), world.sandbox.wire.counts()["writes"]
 
 
 def test_clean_sync_batches_writes(clean: tuple[Counter[tuple[Any, ...]], int]) -> None:
     rows, writes = clean
+    tasks = sum(n for r, n in rows.items() if r[0] in ("task", "section", "project"))
+    events = sum(n for r, n in rows.items() if r[0] == "event")
     assert sum(1 for r in rows if r[0] == "task") >= SIZE
-    assert writes == -(-sum(rows.values()) // 100)  # 100 commands a request
+    assert events >= SIZE  # a block per action, an event per milestone
+    # 100 commands a Todoist request; the calendar, then 50 events a batch
+    assert writes == -(-tasks // 100) + 1 + -(-events // 50)
 
 
 @pytest.mark.parametrize("mode", ["retry", "killed"])
@@ -79,8 +92,8 @@ def test_every_lost_answer_converges(
 ) -> None:
     rows, writes = clean
     for n in range(1, writes + 1):
-        world = World(tmp_path / f"{mode}-{n}", text=big_plan(SIZE, 20))
-        faults = Faults(drop_after_write={n}, service="todoist")
+        world = World(tmp_path / f"{mode}-{n}", text=big_plan(SIZE, 20), google=True)
+        faults = Faults(drop_after_write={n})
         if mode == "retry":
             world.sync(faults=faults)
         else:
@@ -97,7 +110,7 @@ def test_a_storm_of_failures_converges(
 ) -> None:
     rows, _ = clean
     for seed in range(4 if SLOW else 2):
-        world = World(tmp_path / f"storm-{seed}", text=big_plan(SIZE, 20))
+        world = World(tmp_path / f"storm-{seed}", text=big_plan(SIZE, 20), google=True)
         storm = Faults(fraction=0.2, seed=seed, retry_after=1)
         for _ in range(5):  # within the retry budget, or after a re-run
             try:

@@ -6,6 +6,7 @@ by the sandbox, exactly as `careersync sync` does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from sync.settings import Settings
 from sync.state import StateStore
 
 REPO = Path(__file__).resolve().parent.parent
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # answered by the in-process sandbox
 VISION = (REPO / "config" / "vision-plan.yaml").read_text()
 SHORT_TERM = (REPO / "config" / "short-term-plan.yaml").read_text()
 
@@ -54,7 +56,7 @@ class World:
             timezone="UTC",
             todoist_token=TODOIST_TOKEN,
             google_enabled=self.google,
-            google_credentials=None,
+            google_credentials=json.dumps(self.sandbox.google_credentials_info(GOOGLE_TOKEN_URI)),
         )
 
     def sync(self, **options: Any) -> engine.Outcome:
