@@ -8,9 +8,10 @@ and writes nothing, remote or local.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from connectors.todoist_map import todoist_items
@@ -18,6 +19,7 @@ from sync.blocks import parse_block_key, span_of
 from sync.decide import check_safety, decide
 from sync.model import Action, Record, Service, Snapshot, is_write
 from sync.plan import Plan
+from sync.planner import Risk
 from sync.progress import Facts, describe, measure
 from sync.state import StateStore
 
@@ -37,7 +39,7 @@ class Outcome:
     actions: dict[Service, list[Action]] = field(default_factory=dict)
     writes: dict[Service, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    risks: tuple[Any, ...] = ()
+    risks: tuple[Risk, ...] = ()
 
     @property
     def changes(self) -> int:
@@ -110,6 +112,10 @@ def run(
         outcome.actions["todoist"] = actions
     if dry_run:
         return outcome
+    if calendar is not None:
+        store.set_cursor(
+            plan.id, "google", "risks", json.dumps([risk_dict(r) for r in outcome.risks])
+        )
     for service, connector in (("google", calendar), ("todoist", todoist)):
         actions = outcome.actions.get(service, [])  # type: ignore[call-overload]
         if connector is None:
@@ -122,8 +128,23 @@ def run(
     return outcome
 
 
+def risk_dict(risk: Risk) -> dict[str, Any]:
+    return {
+        "milestone": risk.milestone_id,
+        "short_minutes": risk.short // timedelta(minutes=1),
+        "slip_to": risk.slip_to.isoformat() if risk.slip_to else None,
+        "fixes": list(risk.fixes),
+    }
+
+
+def stored_risks(plan: Plan, store: StateStore) -> list[dict[str, Any]]:
+    """The feasibility report of the last sync that placed blocks."""
+    raw = store.cursor(plan.id, "google", "risks")
+    return list(json.loads(raw)) if raw else []
+
+
 def upcoming_blocks(
-    plan: Plan, store: StateStore, now: datetime, limit: int = 12
+    plan: Plan, store: StateStore, now: datetime, limit: int | None = 12
 ) -> list[tuple[str, str, datetime, datetime]]:
     """The next focus blocks on the calendar, as the last sync left them."""
     titles = {a.id: a.title for _, a in plan.actions()}
@@ -133,4 +154,4 @@ def upcoming_blocks(
         span = span_of(record.synced, plan.tz)
         if parsed and span and record.status == "active" and span[0] >= now:
             upcoming.append((parsed[0], titles.get(parsed[0], parsed[0]), *span))
-    return sorted(upcoming, key=lambda u: u[2])[:limit]
+    return sorted(upcoming, key=lambda u: u[2].timestamp())[:limit]  # by instant, not wall clock

@@ -52,7 +52,7 @@ def test_task_fields_follow_the_mapping(world: World) -> None:
     assert talk["deadline"]["date"] == "2027-02-26"
     weekly = world.task("task:weekly-update")
     assert weekly["due"]["is_recurring"] is True
-    assert weekly["due"]["string"] == "every fri"
+    assert weekly["due"]["string"] == "every thu"
     checkpoint = world.task("checkpoint:foundations")
     assert checkpoint["content"] == "Milestone: Learn the basics of managing people"
     assert checkpoint["due"]["date"] == "2027-02-26"

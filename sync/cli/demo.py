@@ -23,14 +23,11 @@ from connectors.sandbox.transport import HttpxTransport
 from sync import engine
 from sync.cli.common import console, state
 from sync.cli.report import write_report
-from sync.cli.status import show as show_status
-from sync.engine import facts
+from sync.cli.status import report as show_status
 from sync.loader import load_plan
 from sync.plan import Plan
-from sync.progress import measure
 from sync.session import open_session
 from sync.settings import Settings
-from sync.state import StateStore
 
 EXAMPLES = ("vision", "short-term")
 
@@ -82,11 +79,7 @@ def demo(
         f"first sync: {first.changes} changes; then {weeks} weeks of scheduler cycles "
         f"(simulated time now {clock.now.astimezone(plan.tz):%Y-%m-%d %H:%M %Z})"
     )
-    store = StateStore(settings.state_db)
-    try:
-        show_status(plan.title, measure(plan, facts(plan, store), clock.now))
-    finally:
-        store.close()
+    show_status(plan, settings.state_db, clock.now)
     report = write_report(plan, settings.state_db, clock.now, home / "report.html")
     console.print(f"report: {report}")
     console.print(

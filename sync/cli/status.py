@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from sync.cli.common import PLAN_ARG, console, load, now, state
 from sync.durations import format_duration
-from sync.engine import facts
+from sync.engine import facts, stored_risks, upcoming_blocks
+from sync.plan import Plan
 from sync.progress import PlanProgress, measure
 from sync.state import StateStore
 
@@ -31,18 +36,33 @@ def status(
     """
     p = load(ctx, plan).plan
     settings = state(ctx).settings
-    store = StateStore(settings.state_db)
+    report(p, settings.state_db, now(settings.timezone), as_json=as_json)
+
+
+def report(plan: Plan, state_db: Path, at: datetime, *, as_json: bool = False) -> None:
+    """The status of `plan` from the state store at `at`: a table, or JSON."""
+    store = StateStore(state_db)
     try:
-        progress = measure(p, facts(p, store), now(settings.timezone))
+        progress = measure(plan, facts(plan, store), at)
+        upcoming = upcoming_blocks(plan, store, at, limit=None)
+        risks = stored_risks(plan, store)
     finally:
         store.close()
+    next_block: dict[str, datetime] = {}
+    for action_id, _, start, _ in upcoming:
+        next_block.setdefault(action_id, start)
     if as_json:
-        console.print_json(json.dumps(as_dict(progress), default=str))
+        data = as_dict(progress, next_block) | {"risks": risks}
+        console.print_json(json.dumps(data, default=str))
         return
-    show(p.title, progress)
+    show(plan.title, progress)
+    show_upcoming(upcoming[:8], plan.tz)
+    show_risks(risks, {m.id: m.title for m in plan.milestones})
 
 
-def as_dict(progress: PlanProgress) -> dict[str, Any]:
+def as_dict(
+    progress: PlanProgress, next_block: Mapping[str, datetime] | None = None
+) -> dict[str, Any]:
     return {
         "overall": {"percent": round(progress.overall.percent, 1)},
         "milestones": [
@@ -65,6 +85,7 @@ def as_dict(progress: PlanProgress) -> dict[str, Any]:
                 "milestone": a.milestone_id,
                 "done": a.done,
                 "completed_at": a.completed_at.isoformat() if a.completed_at else None,
+                "next_block": _iso((next_block or {}).get(a.id)),
             }
             for a in progress.actions
         ],
@@ -77,24 +98,46 @@ def show(title: str, progress: PlanProgress) -> None:
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    table.add_column("milestone", overflow="ellipsis", no_wrap=True, max_width=30)
+    table.add_column("milestone", max_width=28)  # shrinks first on a narrow terminal
     table.add_column("progress", no_wrap=True, min_width=15)
-    table.add_column("done", justify="right", no_wrap=True, min_width=5)
     table.add_column("due", no_wrap=True, min_width=10)
     table.add_column("forecast", no_wrap=True, min_width=10)
     table.add_column("state", no_wrap=True, min_width=8)
     for m in progress.milestones:
-        c = m.count
         style = STATE_STYLE[m.state]
         filled = round(m.percent / 10)
         bar = f"[{style}]{'━' * filled}[/][grey23]{'━' * (10 - filled)}[/] {m.percent:3.0f}%"
         table.add_row(
-            m.title,
+            Text(m.title, overflow="ellipsis", no_wrap=True),
             bar,
-            f"{c.done}/{c.total}",
             m.due.isoformat(),
             m.forecast.isoformat() if m.forecast else "-",
             f"[{style}]{m.state}[/]",
         )
     console.print(table)
     console.print(f"pace: {format_duration(progress.pace)} a week")
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def show_upcoming(upcoming: Sequence[tuple[str, str, datetime, datetime]], tz: ZoneInfo) -> None:
+    if not upcoming:
+        return
+    console.print("[bold]next focus blocks[/]")
+    for _, title, start, end in upcoming:
+        local = start.astimezone(tz)
+        console.print(f"  {local:%a %d %b %H:%M}-{end.astimezone(tz):%H:%M}  {title}")
+
+
+def show_risks(risks: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) -> None:
+    for risk in risks:
+        title = titles.get(risk["milestone"], risk["milestone"])
+        short = format_duration(timedelta(minutes=risk["short_minutes"]))
+        slip = f", would finish {risk['slip_to']}" if risk["slip_to"] else ""
+        console.print(
+            f"[yellow]at risk:[/] {title}: {short} does not fit before its due date{slip}"
+        )
+        for fix in risk["fixes"]:
+            console.print(f"  fix: {fix}")
