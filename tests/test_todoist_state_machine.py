@@ -34,6 +34,7 @@ class TodoistSync(RuleBasedStateMachine):
         }
         self.next_id = 4
         self.title_owner: dict[str, str] = {}  # action id -> the content the user last gave it
+        self.renamed: set[str] = set()  # actions the plan renamed since the last sync
         self.completed: set[str] = set()
         self.deleted: set[str] = set()
         self.own_tasks: set[str] = set()
@@ -72,7 +73,7 @@ class TodoistSync(RuleBasedStateMachine):
     def rename_in_plan(self, data: st.DataObject, title: str) -> None:
         action = data.draw(st.sampled_from(sorted(self.actions)))
         self.actions[action]["title"] = title
-        self.title_owner.pop(action, None)  # the plan's new value wins
+        self.renamed.add(action)  # at the next sync, the plan's new value wins
         self._write_plan()
 
     @rule(title=WORDS)
@@ -136,6 +137,9 @@ class TodoistSync(RuleBasedStateMachine):
     # Syncs -----------------------------------------------------------------------------------
     @rule()
     def sync(self) -> None:
+        for action in self.renamed:
+            self.title_owner.pop(action, None)
+        self.renamed.clear()
         self.world.sync(allow_mass_delete=True)
         self.synced = True
         again = self.world.sync(allow_mass_delete=True)
