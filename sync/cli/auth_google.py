@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from google_auth_oauthlib.flow import InstalledAppFlow
-from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
 
-from connectors.gcal import SCOPES
 from sync.cli.common import console, state
 from sync.errors import AuthError, UserError
 from sync.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from google_auth_oauthlib.flow import InstalledAppFlow
 
 CLIENT_FIX = (
     "in the Google Cloud console (APIs & Services > Credentials) create an OAuth client of type"
@@ -40,6 +41,8 @@ def google(
     your calendars (to find its own again). Example: careersync auth google --client-secrets
     client_secret.json
     """
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
+
     settings = state(ctx).settings
     path = client_secrets or settings.google_client_secrets
     flow = _flow(path)
@@ -68,6 +71,10 @@ def google(
 
 
 def _flow(path: Path | None) -> InstalledAppFlow:
+    from google_auth_oauthlib.flow import InstalledAppFlow  # loaded only when signing in
+
+    from connectors.gcal import SCOPES
+
     if path is None:
         raise UserError("no OAuth client file for Google", CLIENT_FIX)
     path = path.expanduser()

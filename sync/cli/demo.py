@@ -13,21 +13,22 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import SecretStr
 from rich.progress import Progress
 
-from connectors.sandbox import TODOIST_TOKEN, Sandbox
-from connectors.sandbox.transport import HttpxTransport
 from sync import engine
 from sync.cli.common import console, state
 from sync.cli.report import write_report
 from sync.cli.status import report as show_status
 from sync.loader import load_plan
 from sync.plan import Plan
-from sync.session import open_session
 from sync.settings import Settings
+
+if TYPE_CHECKING:
+    from connectors.sandbox import Sandbox
 
 EXAMPLES = ("vision", "short-term")
 
@@ -52,6 +53,8 @@ def demo(
     """
     if example not in EXAMPLES:
         raise typer.BadParameter(f"choose one of {', '.join(EXAMPLES)}", param_hint="--example")
+    from connectors.sandbox import Sandbox  # the emulators load only for the demo
+
     base = state(ctx).settings
     home = base.home / "demo"
     _reset(home)
@@ -103,6 +106,8 @@ def _example(name: str, home: Path) -> Path:
 
 
 def _settings(base: Settings, home: Path, sandbox: Sandbox) -> Settings:
+    from connectors.sandbox import TODOIST_TOKEN
+
     info = sandbox.google_credentials_info("https://oauth2.googleapis.com/token")
     return base.model_copy(
         update={
@@ -117,6 +122,9 @@ def _settings(base: Settings, home: Path, sandbox: Sandbox) -> Settings:
 
 
 def _cycle(settings: Settings, plan: Plan, sandbox: Sandbox, now: datetime) -> engine.Outcome:
+    from connectors.sandbox.transport import HttpxTransport
+    from sync.session import open_session
+
     with open_session(
         settings,
         plan,

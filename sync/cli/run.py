@@ -15,7 +15,6 @@ from typing import Any
 import typer
 
 from sync.cli.common import PLAN_ARG, now, state
-from sync.scheduler import Scheduler, hold_lock, log_handler
 
 ONCE: Any = typer.Option(False, "--once", help="Run one cycle and exit (status 1 if it failed).")
 INTERVAL: Any = typer.Option(
@@ -47,6 +46,8 @@ def run(
     """
     settings = state(ctx).settings
     stop = threading.Event()
+    from sync.scheduler import Scheduler, hold_lock  # the SDKs load only when needed
+
     scheduler = Scheduler(
         settings,
         plan.absolute(),
@@ -67,6 +68,8 @@ def run(
 @contextmanager
 def _logging(log_dir: Path) -> Iterator[None]:
     logger = logging.getLogger("careersync")
+    from sync.scheduler import log_handler
+
     handler = log_handler(log_dir)
     logger.addHandler(handler)
     level = logger.level

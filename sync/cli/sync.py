@@ -12,7 +12,6 @@ import typer
 from sync import engine
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
 from sync.model import Action, Create, Delete, Forget, Link, Update
-from sync.session import open_session
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 AS_JSON: Any = typer.Option(False, "--json", help="Print the actions as JSON.")
@@ -32,6 +31,8 @@ def sync(
 
     Example: careersync sync plan.yaml --dry-run
     """
+    from sync.session import open_session  # the SDKs load only when needed
+
     p = load(ctx, plan).plan
     settings = state(ctx).settings
     with open_session(settings, p) as session:
@@ -52,6 +53,8 @@ def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
 
     Example: careersync pull plan.yaml
     """
+    from sync.session import open_session
+
     p = load(ctx, plan).plan
     settings = state(ctx).settings
     with open_session(settings, p) as session:
