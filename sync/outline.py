@@ -4,30 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sync.plan import Action, Plan
-
-PERIOD_DAYS = {"day": 1, "week": 7, "2 weeks": 14, "month": 30}
-
-
-def occurrences(action: Action, start: date) -> int:
-    """How many times a recurring action happens between its start and its `until`."""
-    if action.recurrence is None:
-        return 1
-    first = action.start or start
-    until = action.until or action.due
-    days = (until - first).days + 1
-    if days <= 0:
-        return 0
-    rec = action.recurrence
-    if rec.every == "day" and rec.days:
-        return round(days / 7 * len(rec.days))
-    return max(1, days // PERIOD_DAYS[rec.every])
+from sync.progress import occurrence_dates
 
 
-def total_effort(action: Action, start: date) -> timedelta:
-    return action.effort * occurrences(action, start)
+def occurrences(plan: Plan, action: Action) -> int:
+    """How many times an action happens: once, or once per period of its recurrence."""
+    return 1 if action.recurrence is None else len(occurrence_dates(plan, action))
+
+
+def total_effort(plan: Plan, action: Action) -> timedelta:
+    return action.effort * occurrences(plan, action)
 
 
 @dataclass(frozen=True)
@@ -43,7 +32,7 @@ def outline(plan: Plan) -> Outline:
     by_milestone: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     for milestone, action in plan.actions():
-        minutes = total_effort(action, plan.start) // timedelta(minutes=1)
+        minutes = total_effort(plan, action) // timedelta(minutes=1)
         by_milestone[milestone.id] += minutes
         by_kind[action.kind or "unsorted"] += minutes
     weeks = ((plan.end - plan.start).days + 1) / 7

@@ -43,8 +43,9 @@ def careersync(
 
 def commands() -> list[str]:
     """Every command and sub-command, from the CLI's own help."""
-    from sync.cli import app
     from typer.main import get_command
+
+    from sync.cli import app
 
     root = get_command(app)
     found = []
@@ -74,7 +75,7 @@ def test_validate_and_show_the_examples(tmp_path: Path) -> None:
         assert result.stdout.startswith("ok ")
     shown = careersync("show", str(REPO / "config" / "vision-plan.yaml"), home=tmp_path)
     assert "Learn the basics of managing people" in shown.stdout
-    assert "52h30m needed" in shown.stdout
+    assert "53h30m needed" in shown.stdout
 
 
 def test_bad_plan_is_one_line_exit_2_nothing_written(tmp_path: Path) -> None:
@@ -84,7 +85,8 @@ def test_bad_plan_is_one_line_exit_2_nothing_written(tmp_path: Path) -> None:
     result = careersync("sync", str(plan), home=home)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {plan}:5"), result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {plan}:5"), result.stderr
     assert "Traceback" not in result.stderr
     assert not (home / "state.db").exists()
 
@@ -116,11 +118,13 @@ def test_bad_settings_are_one_line_errors(tmp_path: Path) -> None:
     bad = tmp_path / "s.toml"
     bad.write_text("poll_interval = \n")
     result = careersync("--config", str(bad), "config", "show", home=tmp_path)
-    assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {bad}")
     result = careersync(
         "config", "show", env={"CAREERSYNC_TIMEZONE": "Mars/Olympus"}, home=tmp_path
     )
-    assert result.returncode == 2 and "unknown time zone" in result.stderr
+    assert result.returncode == 2
+    assert "unknown time zone" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -158,4 +162,5 @@ def test_junk_plans_never_trace(tmp_path: Path, junk: bytes) -> None:
     plan.write_bytes(junk)
     result = careersync("validate", str(plan), home=tmp_path)
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr and result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")

@@ -24,7 +24,8 @@ def test_demo_runs_on_the_sandbox(tmp_path: Path) -> None:
     assert "Learn the basics of" in out  # the status view
     assert "next focus blocks" in out
     report = tmp_path / "demo" / "report.html"
-    assert report.exists() and "<svg" in report.read_text()
+    assert report.exists()
+    assert "<svg" in report.read_text()
     assert not (tmp_path / "state.db").exists()  # the demo keeps to its own folder
 
 
@@ -45,7 +46,8 @@ def test_report_and_status_after_a_sync(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     data = json.loads(status.stdout)
     talk = next(a for a in data["actions"] if a["id"] == "talk-to-manager")
-    assert talk["done"] is True and talk["completed_at"]
+    assert talk["done"] is True
+    assert talk["completed_at"]
     foundations = data["milestones"][0]
     assert (foundations["id"], foundations["done"], foundations["total"]) == ("foundations", 1, 4)
 
@@ -55,7 +57,8 @@ def test_written_plans_sync_cleanly(tmp_path: Path, exercise: str) -> None:
     text = template(exercise, date(2026, 12, 1), "Europe/London", "plan.yaml")  # type: ignore[arg-type]
     world = World(tmp_path, text=text, google=True)
     first = world.sync()
-    assert first.changes > 0 and not first.errors
+    assert first.changes > 0
+    assert not first.errors
     assert world.sync().changes == 0
 
 

@@ -63,7 +63,11 @@ def consistent(world: World) -> None:
     try:
         assert store.check(world.plan.id) == []
         assert store.pending(world.plan.id, "todoist") == []
-        events = [e["id"] for c in world.sandbox.google.calendars() for e in world.sandbox.google.events(c["id"])]
+        events = [
+            e["id"]
+            for c in world.sandbox.google.calendars()
+            for e in world.sandbox.google.events(c["id"])
+        ]
         assert len(events) == len(set(events))
     finally:
         store.close()
@@ -129,5 +133,6 @@ def test_rate_limit_is_honoured_then_succeeds(tmp_path: Path) -> None:
     waits: list[float] = []
     policy = RetryPolicy(sleep=waits.append)
     world.sync(faults=Faults(fail_at={1: 429}, retry_after=7), policy=policy)
-    assert waits and waits[0] >= 7
+    assert waits
+    assert waits[0] >= 7
     assert world.sync().changes == 0

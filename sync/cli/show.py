@@ -39,7 +39,7 @@ def show(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
                 marks.append("[red]first[/]")
             if a.recurrence:
                 days = f" on {', '.join(a.recurrence.days)}" if a.recurrence.days else ""
-                n = occurrences(a, p.start)
+                n = occurrences(p, a)
                 marks.append(f"every {a.recurrence.every}{days} until {a.until} ({n}x)")
             if a.start:
                 marks.append(f"from {a.start}")

@@ -31,20 +31,7 @@ def sync(
 
     Example: careersync sync plan.yaml --dry-run
     """
-    from sync.session import open_session  # the SDKs load only when needed
-
-    p = load(ctx, plan).plan
-    settings = state(ctx).settings
-    with open_session(settings, p) as session:
-        outcome = engine.run(
-            p,
-            session.store,
-            now(settings.timezone),
-            todoist=session.todoist,
-            calendar=session.calendar,
-            dry_run=dry_run,
-            allow_mass_delete=allow_mass_delete,
-        )
+    outcome = _run(ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete)
     report(outcome, dry_run=dry_run, as_json=as_json)
 
 
@@ -53,22 +40,26 @@ def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
 
     Example: careersync pull plan.yaml
     """
-    from sync.session import open_session
+    outcome = _run(ctx, plan, pull_only=True)
+    noted = [a for acts in outcome.actions.values() for a in acts if isinstance(a, Link)]
+    done = sum(a.status == "completed" for a in noted)
+    console.print(f"pulled: {done} completions recorded, {len(noted) - done} other changes")
 
-    p = load(ctx, plan).plan
+
+def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
+    from sync.session import open_session  # the SDKs load only when needed
+
+    plan = load(ctx, path).plan
     settings = state(ctx).settings
-    with open_session(settings, p) as session:
-        outcome = engine.run(
-            p,
+    with open_session(settings, plan) as session:
+        return engine.run(
+            plan,
             session.store,
             now(settings.timezone),
             todoist=session.todoist,
             calendar=session.calendar,
-            pull_only=True,
+            **options,
         )
-    noted = [a for acts in outcome.actions.values() for a in acts if isinstance(a, Link)]
-    done = sum(a.status == "completed" for a in noted)
-    console.print(f"pulled: {done} completions recorded, {len(noted) - done} other changes")
 
 
 def describe(service: str, action: Action) -> dict[str, Any]:
