@@ -42,7 +42,7 @@ from connectors.gcal_map import (
     to_remote,
 )
 from connectors.retry import RetryPolicy, retrying
-from sync.blocks import block_state, history, next_block_day, plan_blocks, spare_history
+from sync.blocks import block_state, history, next_block_day, plan_blocks
 from sync.decide import check_safety
 from sync.decide import decide as decide_actions
 from sync.errors import AuthError, RateLimited, RemoteError, SecretError, TransientError
@@ -356,7 +356,6 @@ class CalendarConnector:
         blocks, placement = plan_blocks(plan, state, now=now, done=done, busy=self.busy)
         items = calendar_items(plan, blocks, texts, own_calendar=self.owns_calendar)
         actions = decide_actions(items, records, snapshot, keep=history(now))
-        actions = spare_history(actions, snapshot, now)
         if any(r.kind == "calendar" and r.deleted for r in snapshot.remotes.values()):
             actions = [a for a in actions if not is_write(a)]  # the user deleted the calendar
         check_safety(actions, records, NAME, allow_mass_delete=allow_mass_delete)

@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sync.model import Action, Delete, Record, Remote, Snapshot
+from sync.model import Record, Remote, Snapshot
 from sync.plan import Plan
 from sync.planner import Block, Interval, Placement, place_blocks
 
@@ -212,20 +212,6 @@ def history(now: datetime) -> Callable[[Record], bool]:
         return start is not None and start <= now
 
     return keep
-
-
-def spare_history(actions: Iterable[Action], snapshot: Snapshot, now: datetime) -> list[Action]:
-    """Drop deletes of started blocks. decide deletes remote objects no record owns; after a
-    lost state that includes the history of actions no longer in the plan."""
-    keep = history(now)
-
-    def historic(action: Action) -> bool:
-        remote = snapshot.remotes.get(action.remote_id) if isinstance(action, Delete) else None
-        return remote is not None and keep(
-            Record(remote.key or "", remote.remote_id, remote.fields)
-        )
-
-    return [a for a in actions if not historic(a)]
 
 
 # Placing new blocks -------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def decide(
 
     owned = {r.remote_id for r in records.values()}
     owned |= {a.remote_id for a in actions if isinstance(a, Link | Update | Delete)}
-    return actions + _surplus(snapshot, owned)
+    return actions + _surplus(snapshot, owned, keep)
 
 
 def _new(item: Item, found: Remote | None) -> list[Action]:
@@ -97,7 +97,7 @@ def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
     return []
 
 
-def _surplus(snapshot: Snapshot, owned: set[str]) -> list[Action]:
+def _surplus(snapshot: Snapshot, owned: set[str], keep: Keep) -> list[Action]:
     """Remote objects marked as ours that nothing owns: duplicates and orphans of a lost state."""
     return [
         Delete(remote.key, remote.remote_id, remote.kind)
@@ -106,6 +106,7 @@ def _surplus(snapshot: Snapshot, owned: set[str]) -> list[Action]:
         and remote.remote_id not in owned
         and not remote.deleted
         and remote.completed_at is None  # completed history is kept
+        and not keep(Record(remote.key, remote.remote_id, remote.fields))  # so is other history
     ]
 
 

@@ -15,9 +15,9 @@ from sync.blocks import (
     parse_time,
     plan_blocks,
     span_of,
-    spare_history,
     time_field,
 )
+from sync.decide import decide
 from sync.model import Delete, Record, Remote, Snapshot
 from sync.plan import Action, Milestone, Plan, Recurrence
 from sync.planner import Block, Interval
@@ -209,9 +209,9 @@ def test_blocks_of_removed_actions() -> None:
 def test_history_is_spared_when_no_record_owns_it() -> None:
     past, future = (at(12, 1, 9), at(12, 1, 10)), (at(12, 9, 7), at(12, 9, 8))
     s = snap(rem("gone", 0, *past), rem("gone", 1, *future))
-    deletes = [Delete(block_key("gone", i), f"egone{i}", "event") for i in (0, 1)]
-    other = Delete("milestone:m", "x", "event")
-    assert spare_history([*deletes, other], s, NOW) == [deletes[1], other]
+    # after a lost state, decide deletes the future block nothing owns, but not the past one
+    actions = decide([], {}, s, keep=history(NOW))
+    assert actions == [Delete(block_key("gone", 1), "egone1", "event")]
 
 
 def test_lost_state_recovers_blocks_and_indexes_from_the_calendar() -> None:

@@ -86,6 +86,10 @@ def demo(
     report = write_report(plan, settings.state_db, clock.now, home / "report.html")
     console.print(f"report: {report}")
     console.print(
+        f"look around the emulated Todoist and Calendar: CAREERSYNC_HOME={home} "
+        "careersync sandbox serve"
+    )
+    console.print(
         "\n[bold]This ran on the built-in sandbox[/]: nothing left this machine. To use your real "
         "accounts: [cyan]careersync init[/], [cyan]careersync auth todoist[/], "
         "[cyan]careersync auth google[/], then [cyan]careersync sync plan.yaml --dry-run[/]."
