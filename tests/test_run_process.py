@@ -133,11 +133,7 @@ def test_run_as_a_process_against_the_sandbox_server(
     home = tmp_path / "home"
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN)
-    env = base_env(home) | {
-        "CAREERSYNC_TODOIST_API_URL": api,
-        "CAREERSYNC_TODOIST_TOKEN": TODOIST_TOKEN,
-        "CAREERSYNC_GOOGLE_ENABLED": "false",
-    }
+    env = base_env(home) | urls  # Todoist and Google Calendar, both on the sandbox server
     http = httpx.Client(base_url=api, headers={"Authorization": f"Bearer {TODOIST_TOKEN}"})
     run = Process("run", str(plan), "--interval", "1", env=env)
     second: Process | None = None
