@@ -18,11 +18,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
-import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from logging.handlers import RotatingFileHandler
@@ -149,48 +147,6 @@ def summary(cycle: Cycle, delay: int | None = None) -> str:
 # The shell ---------------------------------------------------------------------------------
 class Stopped(Exception):
     """Raised inside a cycle when a stop was asked for during a wait."""
-
-
-@contextmanager
-def hold_lock(home: Path) -> Iterator[Path]:
-    """Hold `home/run.lock` so two schedulers never share one state; released on exit."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / "run.lock"
-    with path.open("a+") as file:
-        try:
-            _lock(file.fileno())
-        except OSError:
-            raise UserError(
-                f"another careersync run is using {home}",
-                "stop it first, or set CAREERSYNC_HOME to another directory",
-            ) from None
-        try:
-            if sys.platform != "win32":
-                file.truncate(0)
-                file.write(f"{os.getpid()}\n")
-                file.flush()
-            yield path
-        finally:
-            _unlock(file.fileno())
-
-
-if sys.platform == "win32":  # pragma: no cover
-    import msvcrt
-
-    def _lock(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def log_handler(log_dir: Path) -> logging.Handler:

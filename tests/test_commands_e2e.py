@@ -11,6 +11,7 @@ import pytest
 from connectors.sandbox import Faults
 from sync.errors import AuthError
 from sync.interview import template
+from sync.lock import hold_lock
 from tests.test_cli import careersync
 from tests.world import World
 
@@ -85,3 +86,12 @@ def test_todoist_limits_and_server_errors_are_clear(tmp_path: Path) -> None:
     world = World(tmp_path)
     with pytest.raises(Exception, match="still failing after"):
         world.sync(faults=Faults(fraction=1.0, fraction_statuses=(500,), drop_in_fraction=False))
+
+
+def test_sync_is_refused_while_a_scheduler_runs(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(World(tmp_path).text)
+    with hold_lock(tmp_path):  # as `careersync run` does
+        result = careersync("sync", str(plan), home=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: another careersync run is using {tmp_path}")

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from connectors.sandbox import TODOIST_TOKEN
 from sync.cli import app
 from sync.cli.service import LABEL, launchd_plist, service_for, systemd_unit
-from sync.scheduler import hold_lock
+from sync.lock import hold_lock
 from sync.state import StateStore
 
 REPO = Path(__file__).resolve().parent.parent

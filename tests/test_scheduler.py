@@ -21,6 +21,7 @@ from connectors.retry import RetryPolicy
 from connectors.sandbox import TODOIST_TOKEN, Faults
 from connectors.sandbox.transport import HttpxTransport
 from sync.errors import AuthError, RateLimited, SafetyError, SecretError, TransientError, UserError
+from sync.lock import hold_lock
 from sync.plan import Plan
 from sync.scheduler import (
     MAX_BACKOFF,
@@ -28,7 +29,6 @@ from sync.scheduler import (
     Cycle,
     Scheduler,
     Seen,
-    hold_lock,
     log_handler,
     next_delay,
     should_load,

@@ -46,7 +46,8 @@ def run(
     """
     settings = state(ctx).settings
     stop = threading.Event()
-    from sync.scheduler import Scheduler, hold_lock  # the SDKs load only when needed
+    from sync.lock import hold_lock
+    from sync.scheduler import Scheduler  # the SDKs load only when needed
 
     scheduler = Scheduler(
         settings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import typer
 
 from sync import engine
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
+from sync.lock import hold_lock
 from sync.model import Action, Create, Delete, Forget, Link, Update
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
@@ -51,7 +53,11 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
 
     plan = load(ctx, path).plan
     settings = state(ctx).settings
-    with open_session(settings, plan) as session:
+    writes = not options.get("dry_run")
+    with (
+        hold_lock(settings.home) if writes else nullcontext(),
+        open_session(settings, plan) as session,
+    ):
         return engine.run(
             plan,
             session.store,

@@ -1,0 +1,53 @@
+"""The run lock: one careersync process at a time writes a home's state."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sync.errors import UserError
+
+
+@contextmanager
+def hold_lock(home: Path) -> Iterator[Path]:
+    """Hold `home/run.lock` so two schedulers never share one state; released on exit."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "run.lock"
+    with path.open("a+") as file:
+        try:
+            _lock(file.fileno())
+        except OSError:
+            raise UserError(
+                f"another careersync run is using {home}",
+                "stop it first, or set CAREERSYNC_HOME to another directory",
+            ) from None
+        try:
+            if sys.platform != "win32":
+                file.truncate(0)
+                file.write(f"{os.getpid()}\n")
+                file.flush()
+            yield path
+        finally:
+            _unlock(file.fileno())
+
+
+if sys.platform == "win32":  # pragma: no cover
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
