@@ -19,15 +19,6 @@ from sync.plan import Action, Milestone, Plan
 
 MARKER = re.compile(r"\[careersync ([a-z0-9][a-z0-9-]*) ([a-z]+(?::[a-z0-9-]+)*(?::[0-9]+)?)\]\s*$")
 URGENT, HIGH, NORMAL = 4, 3, 1
-DAY_NAMES = {
-    "mon": "mon",
-    "tue": "tue",
-    "wed": "wed",
-    "thu": "thu",
-    "fri": "fri",
-    "sat": "sat",
-    "sun": "sun",
-}
 
 
 def mark(text: str | None, plan_id: str, key: str) -> str:
@@ -41,12 +32,18 @@ def read_mark(text: str | None) -> tuple[str, str] | None:
 
 
 def recurrence_string(action: Action) -> str:
-    """Todoist's recurring due string for an action's `every`/`days`."""
+    """Todoist's recurring due string for an action's `every`/`days`.
+
+    `every: day` with days happens on each of them; `week` or `2 weeks` happens once a period,
+    on its one listed day, or (several listed) on whichever of them the planner finds room.
+    """
     assert action.recurrence is not None
-    every, days = action.recurrence.every, [DAY_NAMES[d] for d in action.recurrence.days]
-    if days and every in ("day", "week"):
+    every, days = action.recurrence.every, list(action.recurrence.days)
+    if every == "day" and days:
         return "every " + ", ".join(days)
-    if days and every == "2 weeks":
+    if every == "week" and len(days) == 1:
+        return f"every {days[0]}"
+    if every == "2 weeks" and len(days) == 1:
         return f"every other {days[0]}"
     return f"every {every}"
 

@@ -211,3 +211,21 @@ def test_mass_delete_and_a_vanished_project_are_refused(world: World) -> None:
     with pytest.raises(SafetyError, match="look deleted"):
         world.sync()
     assert writes(world) == 0
+
+
+def test_recurrence_strings_match_what_the_planner_places() -> None:
+    from datetime import date
+
+    from connectors.todoist_map import recurrence_string
+    from sync.plan import Action, Recurrence
+
+    def every(kind: str, *days: str) -> str:
+        rec = Recurrence(every=kind, days=days)  # type: ignore[arg-type]
+        return recurrence_string(Action(id="a", title="A", due=date(2027, 1, 1), recurrence=rec))
+
+    assert every("day") == "every day"
+    assert every("day", "tue", "fri") == "every tue, fri"  # each listed day
+    assert every("week", "thu") == "every thu"
+    assert every("week", "tue", "fri") == "every week"  # once a week, on whichever has room
+    assert every("2 weeks", "mon") == "every other mon"
+    assert every("month") == "every month"
