@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from sync import engine
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
@@ -85,17 +86,18 @@ def describe(service: str, action: Action) -> dict[str, Any]:
 
 
 def _line(entry: Mapping[str, Any]) -> str | None:
-    op, key = entry["op"], entry["key"]
+    op, kind, key = entry["op"], entry.get("kind", ""), entry["key"]
+    what = kind if key == kind else f"{kind} {key}".strip()  # "project", "task task:book-exam"
     if op == "create":
         fields = entry["fields"]
         title = fields.get("content") or fields.get("name") or fields.get("summary") or ""
-        return f"[green]+ create[/] {entry['kind']} {key}  {title}"
+        return f"[green]+ create[/] {what}  {escape(title)}"
     if op == "update":
-        return f"[yellow]~ update[/] {entry['kind']} {key}  ({', '.join(entry['changes'])})"
+        return f"[yellow]~ update[/] {what}  ({', '.join(entry['changes'])})"
     if op == "delete":
-        return f"[red]- delete[/] {entry['kind']} {key}"
+        return f"[red]- delete[/] {what}"
     if op == "record" and entry["status"] != "active":
-        return f"[blue]= {entry['status']}[/] {key}"
+        return f"[blue]= {entry['status']}[/] {what}"
     return None
 
 
