@@ -164,3 +164,16 @@ def test_junk_plans_never_trace(tmp_path: Path, junk: bytes) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ")
+
+
+def test_titles_are_shown_as_written_never_as_markup(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        'format: 1\nplan:\n  title: "Lead [bold]the[/bold] team"\n  horizon: 12 months\n'
+        "  start: 2026-12-01\nmilestones:\n  - title: Step [one]\n    due: 2027-05-01\n"
+        "    actions:\n      - title: Read [red]x[/]\n        effort: 1h\n"
+    )
+    shown = careersync("show", str(plan), home=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    for text in ("Lead [bold]the[/bold] team", "Step [one]", "Read [red]x[/]"):
+        assert text in shown.stdout

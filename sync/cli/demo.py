@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from pydantic import SecretStr
+from rich.markup import escape
 from rich.progress import Progress
 
 from sync import engine
@@ -66,7 +67,9 @@ def demo(
     settings = _settings(base, home, sandbox)
     rng = random.Random(seed)
 
-    console.print(f"[bold]careersync demo[/] on the built-in sandbox, plan: {plan.title!r}")
+    console.print(
+        f"[bold]careersync demo[/] on the built-in sandbox, plan: {escape(repr(plan.title))}"
+    )
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("first sync", total=weeks + 1)
         first = _cycle(settings, plan, sandbox, clock.now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -25,12 +26,12 @@ def show(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
     vision = [(k, getattr(p.vision, k)) for k in ("where", "doing", "who", "notes")]
     for key, value in vision:
         if value:
-            console.print(f"  [dim]{key:>5}[/] {value}")
+            console.print(f"  [dim]{key:>5}[/] {escape(value)}")
     tree = Tree("[bold]Milestones[/]")
     for m in p.milestones:
         after = f"  after {', '.join(m.after)}" if m.after else ""
         node = tree.add(
-            f"[cyan]{m.due}[/]  [bold]{m.title}[/]  [magenta]{m.kind or ''}[/]"
+            f"[cyan]{m.due}[/]  [bold]{escape(m.title)}[/]  [magenta]{m.kind or ''}[/]"
             f"  {format_duration(o.by_milestone[m.id])}{after}"
         )
         for a in m.actions:
@@ -47,7 +48,7 @@ def show(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
                 marks.append(f"due {a.due}")
             if a.checklist:
                 marks.append(f"{len(a.checklist)} checklist items")
-            node.add(f"{a.title}  [dim]{format_duration(a.effort)}  {'  '.join(marks)}[/]")
+            node.add(f"{escape(a.title)}  [dim]{format_duration(a.effort)}  {'  '.join(marks)}[/]")
     console.print(tree)
     table = Table(title="Effort", show_edge=False)
     table.add_column("kind")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -94,7 +95,7 @@ def as_dict(
 
 def show(title: str, progress: PlanProgress) -> None:
     table = Table(
-        title=f"{title}: {progress.overall.percent:.0f}% done",
+        title=f"{escape(title)}: {progress.overall.percent:.0f}% done",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
@@ -128,7 +129,7 @@ def show_upcoming(upcoming: Sequence[tuple[str, str, datetime, datetime]], tz: Z
     console.print("[bold]next focus blocks[/]")
     for _, title, start, end in upcoming:
         local = start.astimezone(tz)
-        console.print(f"  {local:%a %d %b %H:%M}-{end.astimezone(tz):%H:%M}  {title}")
+        console.print(f"  {local:%a %d %b %H:%M}-{end.astimezone(tz):%H:%M}  {escape(title)}")
 
 
 def show_risks(risks: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) -> None:
@@ -137,7 +138,7 @@ def show_risks(risks: Sequence[Mapping[str, Any]], titles: Mapping[str, str]) ->
         short = format_duration(timedelta(minutes=risk["short_minutes"]))
         slip = f", would finish {risk['slip_to']}" if risk["slip_to"] else ""
         console.print(
-            f"[yellow]at risk:[/] {title}: {short} does not fit before its due date{slip}"
+            f"[yellow]at risk:[/] {escape(title)}: {short} does not fit before its due date{slip}"
         )
         for fix in risk["fixes"]:
-            console.print(f"  fix: {fix}")
+            console.print(f"  fix: {escape(fix)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from sync.cli.common import PLAN_ARG, console, load
 from sync.durations import format_duration
@@ -21,7 +22,7 @@ def validate(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
         (a.effort for a in actions if a.recurrence is None), start=p.schedule.min_block * 0
     )
     console.print(
-        f"[green]ok[/] {plan}: {p.title!r}, {len(p.milestones)} milestones, "
+        f"[green]ok[/] {escape(str(plan))}: {escape(repr(p.title))}, {len(p.milestones)} milestones, "
         f"{len(actions)} actions, {format_duration(effort)} of one-off effort, "
         f"{p.start} to {p.end} ({p.timezone})"
     )
