@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -48,9 +48,9 @@ from sync.decide import decide as decide_actions
 from sync.errors import AuthError, RateLimited, RemoteError, SecretError, TransientError
 from sync.model import (
     Action,
+    Applied,
     Create,
     Delete,
-    Forget,
     Item,
     Link,
     Record,
@@ -86,12 +86,6 @@ FREEBUSY_SPAN = timedelta(days=90)  # longest range one freeBusy query may ask f
 PAGE = 2500  # events per list page (the maximum)
 CALENDAR_CURSOR = "calendar_id"
 T = TypeVar("T")
-
-
-@dataclass
-class Applied:
-    writes: int = 0  # calls that landed
-    errors: list[str] = field(default_factory=list)
 
 
 class CalendarDecision(NamedTuple):
@@ -369,13 +363,8 @@ class CalendarConnector:
     # Writing ------------------------------------------------------------------------------
     def apply(self, actions: Sequence[Action]) -> Applied:
         """Carry out decided actions; each result is recorded as its request or batch lands."""
-        applied = Applied()
-        with self.store.transaction():
-            for action in actions:
-                if isinstance(action, Link):
-                    self.store.put(self.plan.id, SERVICE, _record(action))
-                elif isinstance(action, Forget):
-                    self.store.remove(self.plan.id, SERVICE, action.key)
+        applied = Applied()  # writes count the calls that landed
+        self.store.note(self.plan.id, SERVICE, actions)
         writes = [a for a in actions if isinstance(a, Create | Update | Delete)]
         for action in writes:
             if action.key == CALENDAR:

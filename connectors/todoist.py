@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -25,10 +24,9 @@ from connectors.todoist_map import remote_project, remote_section, remote_task, 
 from sync.errors import AuthError, RateLimited, RemoteError, TransientError
 from sync.model import (
     Action,
+    Applied,
     Create,
     Delete,
-    Forget,
-    Link,
     Record,
     Remote,
     Service,
@@ -44,12 +42,6 @@ SYNC_URL = f"{API_URL}/sync"
 BATCH = 100  # commands per /sync request (documented limit)
 RESOURCES = ["projects", "sections", "items"]
 COMPLETED_WINDOW = timedelta(days=90)  # the API allows up to 3 months per query
-
-
-@dataclass
-class Applied:
-    writes: int = 0  # commands that landed
-    errors: list[str] = field(default_factory=list)
 
 
 def map_error(response: httpx.Response) -> RemoteError:
@@ -231,20 +223,8 @@ class TodoistConnector:
 
     def apply(self, actions: Sequence[Action]) -> Applied:
         plan_id = self.plan.id
-        applied = Applied()
-        with self.store.transaction():
-            for action in actions:
-                if isinstance(action, Link):
-                    record = Record(
-                        action.key,
-                        action.remote_id,
-                        action.synced,
-                        action.status,
-                        action.completed_at,
-                    )
-                    self.store.put(plan_id, SERVICE, record)
-                elif isinstance(action, Forget):
-                    self.store.remove(plan_id, SERVICE, action.key)
+        applied = Applied()  # writes count the commands that landed
+        self.store.note(plan_id, SERVICE, actions)
         ids = {k: r.remote_id for k, r in self.store.records(plan_id, SERVICE).items()}
         commands = list(self._commands(actions, ids))
         temps: dict[str, str] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -17,19 +18,34 @@ from typing import Any, Protocol
 from connectors.todoist_map import todoist_items
 from sync.blocks import parse_block_key, span_of
 from sync.decide import check_safety, decide
-from sync.model import Action, Record, Service, Snapshot, is_write
+from sync.model import Action, Applied, Record, Service, Snapshot, is_write
 from sync.plan import Plan
 from sync.planner import Risk
 from sync.progress import Facts, describe, measure
 from sync.state import StateStore
 
 
-class Connector(Protocol):
+class TodoistSide(Protocol):
+    def replay(self) -> Applied: ...
+
     def gather(self, now: datetime, *, persist: bool = True) -> Snapshot: ...
 
-    def replay(self) -> Any: ...
+    def apply(self, actions: Sequence[Action]) -> Applied: ...
 
-    def apply(self, actions: Sequence[Action]) -> Any: ...
+
+class CalendarSide(Protocol):
+    def decide(
+        self,
+        plan: Plan,
+        now: datetime,
+        *,
+        done: AbstractSet[str],
+        texts: Mapping[str, str],
+        dry_run: bool,
+        allow_mass_delete: bool,
+    ) -> tuple[list[Action], dict[str, date], tuple[Risk, ...]]: ...
+
+    def apply(self, actions: Sequence[Action]) -> Applied: ...
 
 
 @dataclass
@@ -78,8 +94,8 @@ def run(
     store: StateStore,
     now: datetime,
     *,
-    todoist: Connector | None = None,
-    calendar: Any | None = None,
+    todoist: TodoistSide | None = None,
+    calendar: CalendarSide | None = None,
     dry_run: bool = False,
     allow_mass_delete: bool = False,
     pull_only: bool = False,
@@ -87,43 +103,43 @@ def run(
     """One sync of `plan`. `pull_only` records what the remotes say and writes nothing remote."""
     outcome = Outcome()
     due: dict[str, date] = {}
-    t_snapshot = None
+    snapshot = None
     if todoist is not None:
-        if not dry_run:
-            todoist.replay()
-        t_snapshot = todoist.gather(now, persist=not dry_run)
+        if not (dry_run or pull_only):
+            todoist.replay()  # finish the writes of a run that stopped half-way
+        snapshot = todoist.gather(now, persist=not dry_run)
+    texts = progress_texts(plan, store, now, snapshot)
     if calendar is not None:
-        records = store.records(plan.id, "todoist")
-        done = done_actions(records, t_snapshot) if t_snapshot else set()
+        done = done_actions(store.records(plan.id, "todoist"), snapshot) if snapshot else set()
         outcome.actions["google"], due, outcome.risks = calendar.decide(
             plan,
             now,
             done=done,
-            texts=progress_texts(plan, store, now, t_snapshot),
+            texts=texts,
             dry_run=dry_run,
             allow_mass_delete=allow_mass_delete,
         )
-    if todoist is not None and t_snapshot is not None:
+    if todoist is not None and snapshot is not None:
         records = store.records(plan.id, "todoist")
-        texts = progress_texts(plan, store, now, t_snapshot)
         desired = todoist_items(plan, due=due, texts=texts)
-        actions = decide(desired, records, t_snapshot, keep=lambda r: r.status == "completed")
+        actions = decide(desired, records, snapshot, keep=lambda r: r.status == "completed")
         check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
         outcome.actions["todoist"] = actions
     if dry_run:
         return outcome
     if calendar is not None:
-        store.set_cursor(
-            plan.id, "google", "risks", json.dumps([risk_dict(r) for r in outcome.risks])
-        )
-    for service, connector in (("google", calendar), ("todoist", todoist)):
-        actions = outcome.actions.get(service, [])  # type: ignore[call-overload]
-        if connector is None:
+        risks = json.dumps([risk_dict(r) for r in outcome.risks])
+        store.set_cursor(plan.id, "google", "risks", risks)
+    sides: list[tuple[Service, TodoistSide | CalendarSide | None]] = [
+        ("google", calendar),
+        ("todoist", todoist),
+    ]
+    for service, side in sides:
+        if side is None:
             continue
-        if pull_only:
-            actions = [a for a in actions if not is_write(a)]
-        applied = connector.apply(actions)
-        outcome.writes[service] = applied.writes  # type: ignore[index]
+        actions = outcome.actions.get(service, [])
+        applied = side.apply([a for a in actions if not is_write(a)] if pull_only else actions)
+        outcome.writes[service] = applied.writes
         outcome.errors += applied.errors
     return outcome
 

@@ -116,6 +116,16 @@ class Forget:
 
 
 Action = Create | Update | Delete | Link | Forget
+
+
+@dataclass
+class Applied:
+    """What a connector's `apply` did: writes that landed, and per-item failures."""
+
+    writes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
 WRITES = (Create, Update, Delete)
 
 

@@ -35,10 +35,15 @@ def open_session(
     google_http: Any | None = None,
     policy: RetryPolicy | None = None,
     credentials: CredentialCache | None = None,
+    dry_run: bool = False,
 ) -> Iterator[Session]:
-    """Connectors for the enabled services, sharing one state store; closed on exit."""
+    """Connectors for the enabled services, sharing one state store; closed on exit.
+
+    A dry run with no state yet works on an empty store in memory, so it writes no file.
+    """
     secrets = SecretStore(settings)
-    store = StateStore(settings.state_db)
+    fresh = dry_run and not settings.state_db.exists()
+    store = StateStore(None if fresh else settings.state_db)
     client = None
     try:
         todoist = None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.errors import CareersyncError
-from sync.model import Record, Service, Status
+from sync.model import Action, Forget, Link, Record, Service, Status
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -63,14 +63,18 @@ class Pending:
 class StateStore:
     """One SQLite database; every method is a small transaction unless inside `transaction()`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
+        """Open (or create, private to the user) the store at `path`; None: in memory only."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            path.touch(mode=0o600)
-        os.chmod(path, 0o600)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                path.touch(mode=0o600)
+            os.chmod(path, 0o600)
         try:
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db = sqlite3.connect(
+                path or ":memory:", isolation_level=None, check_same_thread=False
+            )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
@@ -145,6 +149,22 @@ class StateStore:
             " AND key = ?",
             (status, at.isoformat() if at else None, plan_id, service, key),
         )
+
+    def note(self, plan_id: str, service: Service, actions: Iterable[Action]) -> None:
+        """Carry out the state-only actions (Link, Forget) among `actions`, in one transaction."""
+        with self.transaction():
+            for action in actions:
+                if isinstance(action, Link):
+                    record = Record(
+                        action.key,
+                        action.remote_id,
+                        action.synced,
+                        action.status,
+                        action.completed_at,
+                    )
+                    self.put(plan_id, service, record)
+                elif isinstance(action, Forget):
+                    self.remove(plan_id, service, action.key)
 
     def remove(self, plan_id: str, service: Service, key: str) -> None:
         self.db.execute(

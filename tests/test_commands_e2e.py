@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox import Faults
+from connectors.sandbox import TODOIST_TOKEN, Faults, Sandbox
+from connectors.sandbox.server import SandboxServer
 from sync.errors import AuthError
 from sync.interview import template
 from sync.lock import hold_lock
@@ -95,3 +96,30 @@ def test_sync_is_refused_while_a_scheduler_runs(tmp_path: Path) -> None:
         result = careersync("sync", str(plan), home=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: another careersync run is using {tmp_path}")
+
+
+def test_a_dry_run_writes_nothing_anywhere(tmp_path: Path) -> None:
+    sandbox = Sandbox()
+    server = SandboxServer(sandbox)
+    server.start()
+    try:
+        plan = tmp_path / "plan.yaml"
+        plan.write_text(World(tmp_path).text)
+        home = tmp_path / "home"
+        credentials = sandbox.google_credentials_info(server.google_root + "token")
+        env = {
+            "CAREERSYNC_TODOIST_API_URL": server.todoist_url,
+            "CAREERSYNC_TODOIST_TOKEN": TODOIST_TOKEN,
+            "CAREERSYNC_GOOGLE_API_ROOT": server.google_root,
+            "CAREERSYNC_GOOGLE_TOKEN_URI": server.google_root + "token",
+            "CAREERSYNC_GOOGLE_CREDENTIALS": json.dumps(credentials),
+        }
+        result = careersync("sync", str(plan), "--dry-run", "--json", home=home, env=env)
+        assert result.returncode == 0, result.stderr
+        ops = [a["op"] for a in json.loads(result.stdout)["actions"]]
+        assert ops.count("create") > 50
+        assert sandbox.wire.counts()["writes"] == 0
+        assert not home.exists() or not any(home.iterdir())
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -55,10 +55,8 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
     plan = load(ctx, path).plan
     settings = state(ctx).settings
     writes = not options.get("dry_run")
-    with (
-        hold_lock(settings.home) if writes else nullcontext(),
-        open_session(settings, plan) as session,
-    ):
+    lock = hold_lock(settings.home) if writes else nullcontext()
+    with lock, open_session(settings, plan, dry_run=not writes) as session:
         return engine.run(
             plan,
             session.store,
