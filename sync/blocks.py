@@ -164,16 +164,14 @@ def _seen_blocks(
         record = records.get(key)
         remote = snapshot.remotes.get(record.remote_id) if record else None
         remote = remote or by_key.get(key)
-        gone = _gone(record, remote, snapshot.complete)
+        gone = _gone(record, remote)
         yield _Seen(*parsed, _span(record, remote, gone, tz), gone)
 
 
-def _gone(record: Record | None, remote: Remote | None, complete: bool) -> bool:
+def _gone(record: Record | None, remote: Remote | None) -> bool:
     if record is not None and record.status != "active":
         return True
-    if remote is None:
-        return complete  # known to the state, absent from a complete read
-    return remote.deleted
+    return remote is None or remote.deleted  # known to the state, absent from the read
 
 
 def _span(

@@ -54,8 +54,7 @@ def decide(
         if record.status != "active" or keep(record):
             continue
         if remote is None or remote.deleted:
-            if snapshot.complete:
-                actions.append(Forget(key))
+            actions.append(Forget(key))
         elif remote.completed_at is not None:
             actions.append(
                 Link(key, record.remote_id, record.synced, "completed", remote.completed_at)
@@ -83,8 +82,6 @@ def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
         return []  # completed history or dismissed by the user: never touched again
     remote = snapshot.remotes.get(record.remote_id)
     if remote is None or remote.deleted:
-        if not snapshot.complete:
-            return []
         return [Link(item.key, record.remote_id, record.synced, "dismissed")]
     if remote.completed_at is not None:
         return [Link(item.key, record.remote_id, record.synced, "completed", remote.completed_at)]

@@ -59,7 +59,6 @@ class Snapshot:
     """One service's remote side: every object careersync can see in its own containers."""
 
     remotes: Mapping[str, Remote]  # remote id -> remote
-    complete: bool = True  # False when the gather could not see everything (refuse deletes)
 
     def by_key(self) -> dict[str, Remote]:
         """One remote per key, preferring an open one, then a completed one, then a deleted one."""

@@ -70,8 +70,8 @@ def rem(aid: str, i: int, start: datetime, end: datetime, *, deleted: bool = Fal
     return Remote(f"e{aid}{i}", "event", block_key(aid, i), times(start, end), deleted=deleted)
 
 
-def snap(*remotes: Remote, complete: bool = True) -> Snapshot:
-    return Snapshot({r.remote_id: r for r in remotes}, complete=complete)
+def snap(*remotes: Remote) -> Snapshot:
+    return Snapshot({r.remote_id: r for r in remotes})
 
 
 def recs(*records: Record) -> dict[str, Record]:
@@ -159,13 +159,11 @@ def test_a_block_the_user_deleted_is_not_recreated_in_place() -> None:
     assert state.next_index["a"] == 1  # its id is never reused
 
 
-def test_dismissed_or_vanished_blocks_are_gone_but_not_on_an_incomplete_read() -> None:
+def test_dismissed_or_vanished_blocks_are_gone() -> None:
     span = (at(12, 5, 9), at(12, 5, 10))
     dismissed = block_state(PLAN, recs(rec("a", 0, *span, "dismissed")), snap(), set(), NOW)
     vanished = block_state(PLAN, recs(rec("a", 0, *span)), snap(), set(), NOW)
-    partial = block_state(PLAN, recs(rec("a", 0, *span)), snap(complete=False), set(), NOW)
     assert dismissed.deleted == vanished.deleted == (Interval(*span),)
-    assert keys(partial.kept) == [("a", 0)]
 
 
 def test_past_blocks_are_history_and_missed_ones_are_replanned() -> None:
