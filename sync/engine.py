@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from connectors.todoist_map import todoist_items
 from sync.blocks import parse_block_key, span_of
 from sync.decide import check_safety, decide
-from sync.model import Action, Applied, Record, Service, Snapshot, is_write
+from sync.model import Action, Applied, Service, Snapshot, is_write
 from sync.plan import Plan
 from sync.planner import Risk
 from sync.progress import Facts, describe, measure
@@ -75,18 +75,9 @@ def facts(plan: Plan, store: StateStore, snapshot: Snapshot | None = None) -> Fa
     return Facts(completed=completed, occurrences=store.occurrences(plan.id))
 
 
-def progress_texts(
-    plan: Plan, store: StateStore, now: datetime, snapshot: Snapshot | None = None
-) -> dict[str, str]:
-    progress = measure(plan, facts(plan, store, snapshot), now)
-    return {m.id: describe(m) for m in progress.milestones}
-
-
-def done_actions(records: Mapping[str, Record], snapshot: Snapshot) -> set[str]:
-    """Action ids completed in Todoist, including completions this run has just seen."""
-    done = {k for k, r in records.items() if r.status == "completed"}
-    done |= {r.key for r in snapshot.remotes.values() if r.key and r.completed_at}
-    return {key.split(":", 1)[1] for key in done if key.startswith("task:")}
+def progress_texts(plan: Plan, known: Facts, now: datetime) -> dict[str, str]:
+    """Each milestone's progress paragraph, for its checkpoint task and calendar event."""
+    return {m.id: describe(m) for m in measure(plan, known, now).milestones}
 
 
 def run(
@@ -108,13 +99,13 @@ def run(
         if not (dry_run or pull_only):
             todoist.replay()  # finish the writes of a run that stopped half-way
         snapshot = todoist.gather(now, persist=not dry_run)
-    texts = progress_texts(plan, store, now, snapshot)
+    known = facts(plan, store, snapshot)
+    texts = progress_texts(plan, known, now)
     if calendar is not None:
-        done = done_actions(store.records(plan.id, "todoist"), snapshot) if snapshot else set()
         outcome.actions["google"], due, outcome.risks = calendar.decide(
             plan,
             now,
-            done=done,
+            done={a.id for _, a in plan.actions() if a.id in known.completed},
             texts=texts,
             dry_run=dry_run,
             allow_mass_delete=allow_mass_delete,
