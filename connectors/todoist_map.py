@@ -40,12 +40,16 @@ def recurrence_string(action: Action) -> str:
     assert action.recurrence is not None
     every, days = action.recurrence.every, list(action.recurrence.days)
     if every == "day" and days:
-        return "every " + ", ".join(days)
-    if every == "week" and len(days) == 1:
-        return f"every {days[0]}"
-    if every == "2 weeks" and len(days) == 1:
-        return f"every other {days[0]}"
-    return f"every {every}"
+        rule = "every " + ", ".join(days)
+    elif every == "week" and len(days) == 1:
+        rule = f"every {days[0]}"
+    elif every == "2 weeks" and len(days) == 1:
+        rule = f"every other {days[0]}"
+    else:
+        rule = f"every {every}"
+    starting = f" starting {action.start.isoformat()}" if action.start else ""
+    until = f" until {action.until.isoformat()}" if action.until else ""
+    return rule + starting + until
 
 
 def todoist_items(

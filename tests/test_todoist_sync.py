@@ -52,7 +52,8 @@ def test_task_fields_follow_the_mapping(world: World) -> None:
     assert talk["deadline"]["date"] == "2027-02-26"
     weekly = world.task("task:weekly-update")
     assert weekly["due"]["is_recurring"] is True
-    assert weekly["due"]["string"] == "every thu"
+    assert weekly["due"]["string"] == "every thu starting 2027-03-15 until 2027-06-25"
+    assert weekly["due"]["date"] == "2027-03-18"  # the first Thursday from its start
     checkpoint = world.task("checkpoint:foundations")
     assert checkpoint["content"] == "Milestone: Learn the basics of managing people"
     assert checkpoint["due"]["date"] == "2027-02-26"
@@ -222,6 +223,16 @@ def test_recurrence_strings_match_what_the_planner_places() -> None:
     def every(kind: str, *days: str) -> str:
         rec = Recurrence(every=kind, days=days)  # type: ignore[arg-type]
         return recurrence_string(Action(id="a", title="A", due=date(2027, 1, 1), recurrence=rec))
+
+    dated = Action(
+        id="a",
+        title="A",
+        due=date(2027, 6, 1),
+        start=date(2027, 3, 1),
+        until=date(2027, 6, 1),
+        recurrence=Recurrence(every="week", days=("mon",)),
+    )
+    assert recurrence_string(dated) == "every mon starting 2027-03-01 until 2027-06-01"
 
     assert every("day") == "every day"
     assert every("day", "tue", "fri") == "every tue, fri"  # each listed day
