@@ -256,7 +256,8 @@ class _Measure:
                 effort_total=action.effort,
             )
         planned = occurrence_dates(self.plan, action)
-        times = self.occurrences.get(action.id, [])
+        first = action.start or self.plan.start  # a completion before it is not an occurrence
+        times = [t for t in self.occurrences.get(action.id, []) if self.local(t) >= first]
         total = len(planned)
         counted = times[:total]
         self.work.extend(_Work(action.id, t, action.effort, real=True) for t in counted)

@@ -339,3 +339,29 @@ def test_describe_is_stable_for_the_same_figures() -> None:
     same = MilestoneProgress(**{**m.__dict__})
     assert describe(same) == describe(m)
     assert "2027-01-25" not in describe(m)  # no timestamp of its own
+
+
+def test_completions_before_a_recurring_actions_start_are_not_occurrences() -> None:
+
+    weekly = Action(
+        id="w",
+        title="Weekly",
+        effort=timedelta(minutes=30),
+        start=date(2027, 3, 1),
+        due=date(2027, 3, 28),
+        until=date(2027, 3, 28),
+        recurrence=Recurrence(every="week"),
+    )
+    plan = Plan(
+        id="p",
+        title="P",
+        timezone="UTC",
+        start=date(2027, 1, 1),
+        end=date(2027, 6, 30),
+        milestones=(Milestone(id="m", title="M", due=date(2027, 3, 31), actions=(weekly,)),),
+    )
+    early = datetime(2027, 2, 10, 9, tzinfo=UTC)
+    on_time = datetime(2027, 3, 2, 9, tzinfo=UTC)
+    facts = Facts(completed={}, occurrences={"w": [early, on_time]})
+    action = measure(plan, facts, datetime(2027, 3, 3, tzinfo=UTC)).actions[0]
+    assert action.occurrences_done == 1

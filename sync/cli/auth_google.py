@@ -41,7 +41,7 @@ def google(
     your calendars (to find its own again). Example: careersync auth google --client-secrets
     client_secret.json
     """
-    from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
     settings = state(ctx).settings
     path = client_secrets or settings.google_client_secrets
