@@ -336,14 +336,15 @@ class TodoistConnector:
         plan_id, meta = self.plan.id, pending.command
         key, op, command = meta["key"], meta["op"], meta["command"]
         if status != "ok":
-            tag = (status or {}).get("error_tag", "no answer")
-            if tag in ("ITEM_NOT_FOUND", "NOT_FOUND") or "NOT_FOUND" in str(tag):
+            error = status or {}
+            tag = str(error.get("error_tag", "no answer"))
+            if tag.endswith("NOT_FOUND"):  # NOT_FOUND, ITEM_NOT_FOUND, PROJECT_NOT_FOUND ...
                 if op == "delete":
                     self.store.remove(plan_id, SERVICE, key)
                 else:
                     self.store.set_status(plan_id, SERVICE, key, "dismissed", None)
                 return
-            message = (status or {}).get("error", tag)
+            message = error.get("error", tag)
             applied.errors.append(f"{key}: {command['type']} failed: {message} ({tag})")
             return
         applied.writes += 1
