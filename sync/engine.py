@@ -26,9 +26,13 @@ from sync.state import StateStore
 
 
 class TodoistSide(Protocol):
+    notices: list[str]
+
     def replay(self) -> Applied: ...
 
     def gather(self, now: datetime, *, persist: bool = True) -> Snapshot: ...
+
+    def save(self) -> None: ...
 
     def apply(self, actions: Sequence[Action]) -> Applied: ...
 
@@ -55,6 +59,7 @@ class Outcome:
     actions: dict[Service, list[Action]] = field(default_factory=dict)
     writes: dict[Service, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # one line each: fallbacks, things to know
     risks: tuple[Risk, ...] = ()
 
     @property
@@ -98,7 +103,7 @@ def run(
     if todoist is not None:
         if not (dry_run or pull_only):
             todoist.replay()  # finish the writes of a run that stopped half-way
-        snapshot = todoist.gather(now, persist=not dry_run)
+        snapshot = todoist.gather(now, persist=False)  # kept once the safety checks pass
     known = facts(plan, store, snapshot)
     texts = progress_texts(plan, known, now)
     if calendar is not None:
@@ -116,8 +121,11 @@ def run(
         actions = decide(desired, records, snapshot, keep=lambda r: r.status == "completed")
         check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
         outcome.actions["todoist"] = actions
+        outcome.notices += todoist.notices
     if dry_run:
         return outcome
+    if todoist is not None:
+        todoist.save()
     if calendar is not None:
         risks = json.dumps([risk_dict(r) for r in outcome.risks])
         store.set_cursor(plan.id, "google", "risks", risks)

@@ -111,6 +111,8 @@ def report(outcome: engine.Outcome, *, dry_run: bool, as_json: bool) -> None:
                 for line in lines:
                     console.print("  " + line, highlight=False)
         _summary(outcome, entries, dry_run)
+    for notice in outcome.notices:
+        err_console.print(f"note: {escape(notice)}", highlight=False)
     for error in outcome.errors:
         err_console.print(f"[red]error:[/] {error}", highlight=False)
     if outcome.errors:

@@ -1,0 +1,131 @@
+"""Issue 16, the Todoist side: hostile conditions against the real SDK and the sandbox.
+
+Two machines on one plan, lost state, the user's own items inside careersync's project, broken
+answers. Each test reproduces one story from the issue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connectors.sandbox.transport import HttpxTransport
+from connectors.sandbox.wire import Wire
+from sync.errors import RemoteError, SafetyError
+from sync.state import StateStore
+from tests.world import World
+
+Rewrite = Callable[[httpx.Response], httpx.Response]
+
+
+class Tampering(HttpxTransport):
+    """The sandbox behind a proxy that rewrites chosen answers (by request number, from 1)."""
+
+    def __init__(self, wire: Wire, rewrites: dict[int, Rewrite]) -> None:
+        super().__init__(wire)
+        self.rewrites = rewrites
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        response = super().handle_request(request)
+        rewrite = self.rewrites.get(self.requests)
+        return rewrite(response) if rewrite else response
+
+
+def body(content: bytes, content_type: str = "application/json") -> Rewrite:
+    return lambda r: httpx.Response(200, headers={"content-type": content_type}, content=content)
+
+
+def emptied(response: httpx.Response) -> httpx.Response:
+    """A well-formed read with every resource list empty (a proxy glitch)."""
+    data = json.loads(response.read())
+    for name in ("projects", "sections", "items"):
+        data[name] = []
+    data["full_sync"] = True
+    return httpx.Response(200, json=data)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+def set_token(world: World, token: str) -> None:
+    store = StateStore(world.home / "state.db")
+    try:
+        store.set_cursor(world.plan.id, "todoist", "sync_token", token)
+    finally:
+        store.close()
+
+
+def token(world: World) -> str | None:
+    store = StateStore(world.home / "state.db")
+    try:
+        return store.cursor(world.plan.id, "todoist", "sync_token")
+    finally:
+        store.close()
+
+
+def all_contents(world: World) -> Counter[str]:
+    return Counter(t["content"] for t in world.sandbox.todoist.tasks(include_completed=True))
+
+
+# 8: a sync token the server no longer accepts ---------------------------------------------------
+
+
+def test_a_refused_sync_token_falls_back_to_one_full_read(world: World) -> None:
+    world.sync()
+    before = all_contents(world)
+    set_token(world, "c3RhbGUtdG9rZW4tZnJvbS1hbm90aGVyLXNlcnZlcg==")
+    out = world.sync()
+    assert any("sync token" in n and "full read" in n for n in out.notices)
+    assert all_contents(world) == before
+    assert out.changes == 0
+    assert world.sync().notices == []  # the new token is saved: the next run is normal
+
+
+# 9: an empty but well-formed read leaves nothing poisoned ---------------------------------------
+
+
+def test_an_empty_read_is_refused_and_the_next_normal_read_recovers(world: World) -> None:
+    world.sync()
+    saved, records = token(world), world.records()
+    with pytest.raises(SafetyError, match="look deleted"):
+        world.sync(transport=Tampering(world.sandbox.wire, {1: emptied}))
+    assert token(world) == saved
+    assert world.records() == records
+    out = world.sync()  # no --allow-mass-delete needed
+    assert out.changes == 0
+    assert {r.status for r in world.records().values()} == {"active"}
+
+
+# 11: malformed answers are transient ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        body(b'{"sync_token": "abc", "items": [{"id": '),
+        body(b"<html><body>Sign in to the hotel wifi</body></html>", "text/html"),
+        body(b""),
+    ],
+    ids=["truncated", "captive-portal", "empty-body"],
+)
+def test_a_malformed_answer_is_retried_then_one_clear_transient_error(
+    world: World, rewrite: Rewrite
+) -> None:
+    world.sync()
+    once = world.sync(transport=Tampering(world.sandbox.wire, {1: rewrite}))
+    assert once.changes == 0  # retried, then read fine
+    always = Tampering(world.sandbox.wire, dict.fromkeys(range(1, 50), rewrite))
+    with pytest.raises(RemoteError) as caught:
+        world.sync(transport=always)
+    assert caught.value.exit_code == 1
+    assert "not a valid answer" in str(caught.value)
+    assert "\n" not in str(caught.value)
