@@ -115,6 +115,18 @@ class StateStore:
         if self._depth == 0:
             self.db.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read one consistent state, whatever a concurrent sync commits meanwhile (read-only)."""
+        self.db.execute("BEGIN")
+        self.db.execute("SELECT COUNT(*) FROM records").fetchone()  # pins the WAL snapshot
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.db.execute("ROLLBACK")
+
     # Records ---------------------------------------------------------------------------
     def records(self, plan_id: str, service: Service) -> dict[str, Record]:
         rows = self.db.execute(

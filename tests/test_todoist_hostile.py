@@ -7,6 +7,7 @@ answers. Each test reproduces one story from the issue.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from connectors.sandbox.transport import HttpxTransport
 from connectors.sandbox.wire import Wire
 from sync.errors import RemoteError, SafetyError
+from sync.examples import big_plan
 from sync.state import StateStore
 from tests.world import World
 
@@ -129,3 +131,52 @@ def test_a_malformed_answer_is_retried_then_one_clear_transient_error(
     assert caught.value.exit_code == 1
     assert "not a valid answer" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+# 10: a dry run during a sync sees a consistent state ---------------------------------------------
+
+
+class Pausing(HttpxTransport):
+    """Holds the Nth write request (after the sandbox applied it) until `release` is set."""
+
+    def __init__(self, wire: Wire, at: int) -> None:
+        super().__init__(wire)
+        self.at, self.writes = at, 0
+        self.paused, self.release = threading.Event(), threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path.endswith("/sync") and b"commands" in request.read():
+            self.writes += 1
+            if self.writes == self.at:
+                self.paused.set()
+                assert self.release.wait(60)
+        return response
+
+
+@pytest.mark.parametrize("at", [1, 2])
+def test_a_dry_run_during_a_sync_sees_a_consistent_state(tmp_path: Path, at: int) -> None:
+    world = World(tmp_path, text=big_plan(120, 12))
+    world.sync()
+    world.text = world.text.replace("practise step", "practice step")  # 120 updates to make
+    pausing = Pausing(world.sandbox.wire, at)
+    errors: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            world.sync(transport=pausing)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    writer = threading.Thread(target=sync)
+    writer.start()
+    assert pausing.paused.wait(60)
+    try:
+        preview = world.sync(dry_run=True, transport=HttpxTransport(world.sandbox.wire))
+    finally:
+        pausing.release.set()
+        writer.join()
+    assert not errors
+    ops = Counter(type(a).__name__ for a in preview.actions["todoist"])
+    assert ops["Delete"] == ops["Create"] == 0
+    assert world.sync().changes == 0
