@@ -3,8 +3,8 @@
 The conflict rules, field by field and three-way:
 - the plan owns structure and words: a field is written only when the plan's value changed since
   the last sync (and the remote does not already have it);
-- the remote owns what the user did there: a completion is recorded and never undone, a user
-  deletion is respected (the item is "dismissed", not recreated), a user edit to a field the
+- the remote owns what the user did there: a completion is recorded and never undone (a task
+  the user un-completes is open again), a user deletion is respected (the item is "dismissed", not recreated), a user edit to a field the
   plan did not change survives;
 - an item removed from the plan is deleted remotely unless it is completed or `keep` says it is
   history (a past focus block);
@@ -78,9 +78,10 @@ def _new(item: Item, found: Remote | None) -> list[Action]:
 
 
 def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
-    if record.status != "active":
-        return []  # completed history or dismissed by the user: never touched again
     remote = snapshot.remotes.get(record.remote_id)
+    reopened = record.status == "completed" and remote is not None and remote.is_open
+    if record.status != "active" and not reopened:
+        return []  # completed history or dismissed by the user: never touched again
     if remote is None or remote.deleted:
         return [Link(item.key, record.remote_id, record.synced, "dismissed")]
     if remote.completed_at is not None:
@@ -88,9 +89,9 @@ def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
     changed = {f: v for f, v in item.fields.items() if record.synced.get(f, _MISSING) != v}
     changes = {f: v for f, v in changed.items() if remote.fields.get(f, _MISSING) != v}
     if changes:
-        return [Update(item, record.remote_id, changes)]
-    if changed or set(record.synced) - set(item.fields):
-        return [Link(item.key, record.remote_id, item.fields)]
+        return [Update(item, record.remote_id, changes)]  # lands as an active record
+    if changed or set(record.synced) - set(item.fields) or reopened:
+        return [Link(item.key, record.remote_id, item.fields if changed else record.synced)]
     return []
 
 

@@ -69,7 +69,11 @@ class Outcome:
 
 def facts(plan: Plan, store: StateStore, snapshot: Snapshot | None = None) -> Facts:
     """What got done: as the state store knows it, plus what a fresh snapshot shows."""
-    done = [(k, r.completed_at) for k, r in store.records(plan.id, "todoist").items()]
+    records = store.records(plan.id, "todoist").items()
+    reopened = set()  # the remote owns completion both ways: an un-completed task is open again
+    if snapshot is not None:
+        reopened = {r.remote_id for r in snapshot.remotes.values() if r.is_open}
+    done = [(k, r.completed_at) for k, r in records if r.remote_id not in reopened]
     if snapshot is not None:
         done += [(r.key, r.completed_at) for r in snapshot.remotes.values() if r.key]
     completed: dict[str, datetime] = {}

@@ -42,6 +42,10 @@ class Remote:
     deleted: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and not self.deleted
+
 
 @dataclass(frozen=True)
 class Record:

@@ -180,3 +180,33 @@ def test_a_dry_run_during_a_sync_sees_a_consistent_state(tmp_path: Path, at: int
     ops = Counter(type(a).__name__ for a in preview.actions["todoist"])
     assert ops["Delete"] == ops["Create"] == 0
     assert world.sync().changes == 0
+
+
+# 5: un-completing a task re-opens the action -----------------------------------------------------
+
+
+def blocks(world: World, action: str) -> int:
+    return sum(
+        k.startswith(f"block:{action}:") and r.status == "active"
+        for k, r in world.records("google").items()
+    )
+
+
+def test_uncompleting_a_task_reopens_the_action_and_its_blocks(tmp_path: Path) -> None:
+    world = World(tmp_path, google=True)
+    world.sync()
+    assert blocks(world, "read-managers-path") > 0
+    book = world.task("task:read-managers-path")["id"]
+    world.sandbox.todoist.user_complete(book)
+    world.sync()
+    assert world.records()["task:read-managers-path"].status == "completed"
+    assert blocks(world, "read-managers-path") == 0
+
+    world.sandbox.todoist.user_uncomplete(book)
+    world.sync()
+    record = world.records()["task:read-managers-path"]
+    assert (record.status, record.completed_at) == ("active", None)
+    assert world.sandbox.todoist.task(book)["checked"] is False
+    assert blocks(world, "read-managers-path") > 0
+    assert "0/4 actions" in world.task("checkpoint:foundations")["description"]
+    assert world.sync().changes == 0
