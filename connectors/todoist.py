@@ -22,7 +22,7 @@ from todoist_api_python.api import TodoistAPI
 
 from connectors.retry import RetryPolicy, retrying
 from connectors.todoist_map import remote_project, remote_section, remote_task, task_args
-from sync.errors import AuthError, RateLimited, RemoteError, TransientError
+from sync.errors import AuthError, RateLimited, RemoteError, TransientError, UserError
 from sync.model import (
     Action,
     Applied,
@@ -41,6 +41,7 @@ SERVICE: Service = "todoist"
 Mirror = dict[str, dict[str, Any]]
 T = TypeVar("T")
 SYNC_URL = f"{API_URL}/sync"
+ARCHIVED_URL = f"{API_URL}/projects/archived"
 BATCH = 100  # commands per /sync request (documented limit)
 RESOURCES = ["projects", "sections", "items"]
 COMPLETED_WINDOW = timedelta(days=90)  # the API allows up to 3 months per query
@@ -167,6 +168,7 @@ class TodoistConnector:
             for obj in data.get(objects, []):
                 mirror[f"{kind}:{obj['id']}"] = obj
         project_id = self._project_id(mirror)
+        self._refuse_archived(mirror.get(f"project:{project_id}") if project_id else None, full)
         if full and project_id:
             for obj in self._completed(project_id, now):
                 mirror.setdefault(f"item:{obj['id']}", obj)
@@ -196,6 +198,43 @@ class TodoistConnector:
             if mine and not obj.get("is_deleted"):
                 return str(obj["id"])
         return None
+
+    def _refuse_archived(self, project: Mapping[str, Any] | None, full: bool) -> None:
+        """Stop before anything is written when the plan's project is archived.
+
+        A full read leaves archived projects out, so one that finds no project (or not the
+        recorded one) looks in the archived list for it, by its id or its marker.
+        """
+        if project is None and full:
+            record = self.store.records(self.plan.id, SERVICE).get("project")
+            for obj in self._archived_projects():
+                mine = remote_project(obj, self.plan.id).key is not None
+                if mine or (record is not None and obj["id"] == record.remote_id):
+                    project = obj
+                    break
+        if project is not None and project.get("is_archived"):
+            raise UserError(
+                f'Todoist: the plan\'s project "{project["name"]}" is archived; careersync'
+                " leaves archived projects alone and wrote nothing",
+                "unarchive it in Todoist to resume, or set CAREERSYNC_TODOIST_ENABLED=false",
+            )
+
+    def _archived_projects(self) -> Iterator[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        cursor: str | None = None
+        while True:
+            params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+
+            def get(params: Mapping[str, Any] = params) -> dict[str, Any]:
+                response = self.client.get(ARCHIVED_URL, params=params, headers=headers)
+                response.raise_for_status()
+                return _answer(response)
+
+            page = retrying(self.policy, lambda: _transport(get))
+            yield from page.get("results") or []
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
 
     def _completed(self, project_id: str, now: datetime) -> Iterator[dict[str, Any]]:
         """Tasks completed in the project since the plan started (full syncs omit them)."""

@@ -17,7 +17,7 @@ import pytest
 
 from connectors.sandbox.transport import HttpxTransport
 from connectors.sandbox.wire import Wire
-from sync.errors import RemoteError, SafetyError
+from sync.errors import RemoteError, SafetyError, UserError
 from sync.examples import big_plan
 from sync.state import StateStore
 from tests.world import World
@@ -210,3 +210,29 @@ def test_uncompleting_a_task_reopens_the_action_and_its_blocks(tmp_path: Path) -
     assert blocks(world, "read-managers-path") > 0
     assert "0/4 actions" in world.task("checkpoint:foundations")["description"]
     assert world.sync().changes == 0
+
+
+# 6: an archived project is said, and left alone --------------------------------------------------
+
+
+@pytest.mark.parametrize("lost_state", [False, True], ids=["with-state", "lost-state"])
+def test_an_archived_project_stops_the_run_with_a_clear_message(
+    world: World, lost_state: bool
+) -> None:
+    world.sync()
+    project = world.project_id()
+    world.sandbox.todoist.user_archive_project(project)
+    before = world.sandbox.todoist.tasks(include_completed=True)
+    if lost_state:
+        for name in ("state.db", "state.db-wal", "state.db-shm"):
+            (world.home / name).unlink(missing_ok=True)
+    world.edit("Take a short course on running one-to-ones", "Take a course on one-to-ones")
+    with pytest.raises(UserError, match="is archived") as caught:
+        world.sync()
+    assert caught.value.exit_code == 2
+    assert "unarchive it in Todoist" in str(caught.value)
+    assert world.counts()["writes"] == 0
+    assert world.sandbox.todoist.tasks(include_completed=True) == before
+    assert [p["id"] for p in world.sandbox.todoist.projects() if p["name"] == world.plan.title] == [
+        project
+    ]
