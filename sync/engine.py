@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from connectors.todoist_map import todoist_items
 from sync.blocks import parse_block_key, span_of
-from sync.decide import check_safety, decide
+from sync.decide import check_safety, decide, rekeyed, renames
 from sync.model import Action, Applied, Service, Snapshot, is_write
 from sync.plan import Plan
 from sync.planner import Risk
@@ -68,8 +68,12 @@ class Outcome:
 
 
 def facts(plan: Plan, store: StateStore, snapshot: Snapshot | None = None) -> Facts:
-    """What got done: as the state store knows it, plus what a fresh snapshot shows."""
-    records = store.records(plan.id, "todoist").items()
+    """What got done: as the state store knows it, plus what a fresh snapshot shows.
+
+    Actions whose id changed count under their new id already (see `decide.renames`).
+    """
+    known = store.records(plan.id, "todoist")
+    records = rekeyed(known, renames(todoist_items(plan), known)).items()
     reopened = set()  # the remote owns completion both ways: an un-completed task is open again
     if snapshot is not None:
         reopened = {r.remote_id for r in snapshot.remotes.values() if r.is_open}

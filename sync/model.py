@@ -118,7 +118,15 @@ class Forget:
     key: str
 
 
-Action = Create | Update | Delete | Link | Forget
+@dataclass(frozen=True)
+class Rename:
+    """State-only: the item `old` is now `key` (an action's id changed; its task is kept)."""
+
+    key: str
+    old: str
+
+
+Action = Create | Update | Delete | Link | Forget | Rename
 
 
 @dataclass

@@ -236,3 +236,40 @@ def test_an_archived_project_stops_the_run_with_a_clear_message(
     assert [p["id"] for p in world.sandbox.todoist.projects() if p["name"] == world.plan.title] == [
         project
     ]
+
+
+# 7: renaming an action's id keeps its task and completion ---------------------------------------
+
+
+def test_renaming_an_action_id_keeps_its_task_and_completion(world: World) -> None:
+    world.sync()
+    talk = world.task("task:talk-to-manager")["id"]
+    book = world.task("task:read-managers-path")["id"]
+    subtasks = {t["id"] for t in world.tasks() if t["parent_id"] == book}
+    world.sandbox.todoist.user_complete(talk)
+    world.sync()
+    world.edit("id: talk-to-manager", "id: tell-manager")
+    world.edit("after: [talk-to-manager]", "after: [tell-manager]")
+    world.edit("id: read-managers-path", "id: managers-path")
+    world.edit("after: [read-managers-path]", "after: [managers-path]")
+
+    preview = world.sync(dry_run=True)
+    renames = [a for a in preview.actions["todoist"] if type(a).__name__ == "Rename"]
+    assert {(a.old, a.key) for a in renames} >= {  # type: ignore[attr-defined]
+        ("task:talk-to-manager", "task:tell-manager"),
+        ("task:read-managers-path", "task:managers-path"),
+    }
+    assert not [a for a in preview.actions["todoist"] if type(a).__name__ in ("Create", "Delete")]
+
+    world.sync()
+    records = world.records()
+    assert records["task:tell-manager"].remote_id == talk
+    assert records["task:tell-manager"].status == "completed"
+    assert "task:talk-to-manager" not in records
+    assert records["task:managers-path"].remote_id == book
+    assert {records[f"sub:managers-path:{n}"].remote_id for n in (1, 2, 3)} == subtasks
+    assert world.sandbox.todoist.task(talk)["checked"] is True
+    assert world.sandbox.todoist.task(book)["description"].endswith(
+        "[careersync eng-manager task:managers-path]"
+    )
+    assert world.sync().changes == 0
