@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.errors import CareersyncError
-from sync.model import Action, Forget, Link, Record, Service, Status
+from sync.model import Action, Forget, Link, Record, Rename, Service, Status
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -140,6 +140,18 @@ class StateStore:
         if self._depth == 0:
             self.db.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read one consistent state, whatever a concurrent sync commits meanwhile (read-only)."""
+        self.db.execute("BEGIN")
+        self.db.execute("SELECT COUNT(*) FROM records").fetchone()  # pins the WAL snapshot
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.db.execute("ROLLBACK")
+
     # Records ---------------------------------------------------------------------------
     def records(self, plan_id: str, service: Service) -> dict[str, Record]:
         rows = self.db.execute(
@@ -176,7 +188,7 @@ class StateStore:
         )
 
     def note(self, plan_id: str, service: Service, actions: Iterable[Action]) -> None:
-        """Carry out the state-only actions (Link, Forget) among `actions`, in one transaction."""
+        """Carry out the state-only actions (Link, Forget, Rename) among `actions`, in one transaction."""
         with self.transaction():
             for action in actions:
                 if isinstance(action, Link):
@@ -190,6 +202,19 @@ class StateStore:
                     self.put(plan_id, service, record)
                 elif isinstance(action, Forget):
                     self.remove(plan_id, service, action.key)
+                elif isinstance(action, Rename):
+                    self.rename(plan_id, service, action.old, action.key)
+
+    def rename(self, plan_id: str, service: Service, old: str, new: str) -> None:
+        """Move a record (and a recurring action's completions) from key `old` to `new`."""
+        where = " WHERE plan_id = ? AND service = ? AND key = ?"
+        self.db.execute("UPDATE records SET key = ?" + where, (new, plan_id, service, old))
+        old_id, new_id = old.partition(":")[2], new.partition(":")[2]
+        if old.startswith("task:"):
+            self.db.execute(
+                "UPDATE OR IGNORE occurrences SET item_id = ? WHERE plan_id = ? AND item_id = ?",
+                (new_id, plan_id, old_id),
+            )
 
     def remove(self, plan_id: str, service: Service, key: str) -> None:
         self.db.execute(

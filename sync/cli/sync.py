@@ -14,7 +14,7 @@ from rich.markup import escape
 from sync import engine
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
 from sync.lock import hold_lock
-from sync.model import Action, Create, Delete, Forget, Link, Update
+from sync.model import Action, Create, Delete, Forget, Link, Rename, Update
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 AS_JSON: Any = typer.Option(False, "--json", help="Print the actions as JSON.")
@@ -80,6 +80,8 @@ def describe(service: str, action: Action) -> dict[str, Any]:
         entry |= {"op": "record", "status": action.status}
     elif isinstance(action, Forget):
         entry |= {"op": "forget"}
+    elif isinstance(action, Rename):
+        entry |= {"op": "rename", "from": action.old}
     return entry
 
 
@@ -94,6 +96,8 @@ def _line(entry: Mapping[str, Any]) -> str | None:
         return f"[yellow]~ update[/] {what}  ({', '.join(entry['changes'])})"
     if op == "delete":
         return f"[red]- delete[/] {what}"
+    if op == "rename":
+        return f"[yellow]~ rename[/] {entry['from']} -> {key}  (its id changed; task kept)"
     if op == "record" and entry["status"] != "active":
         return f"[blue]= {entry['status']}[/] {what}"
     return None
@@ -111,6 +115,8 @@ def report(outcome: engine.Outcome, *, dry_run: bool, as_json: bool) -> None:
                 for line in lines:
                     console.print("  " + line, highlight=False)
         _summary(outcome, entries, dry_run)
+    for notice in outcome.notices:
+        err_console.print(f"note: {escape(notice)}", highlight=False)
     for error in outcome.errors:
         err_console.print(f"[red]error:[/] {error}", highlight=False)
     if outcome.errors:
