@@ -321,6 +321,22 @@ class TodoistConnector:
             self._send(batch, ids, temps, applied, recorded=False)
         return applied
 
+    def close_task(self, task_id: str) -> None:
+        """Complete one task as the user would in the app (`careersync done`); a recurring task
+        moves to its next date. One `/sync` command: its uuid makes a retry after a lost answer
+        safe."""
+        uid = str(uuid.uuid4())
+        command = {"type": "item_close", "uuid": uid, "args": {"id": task_id}}
+        status = (self._sync({"commands": [command]}).get("sync_status") or {}).get(uid)
+        if status != "ok":
+            error = status if isinstance(status, dict) else {}
+            tag = str(error.get("error_tag", "no answer"))
+            raise RemoteError(
+                SERVICE,
+                f"completing the task failed: {error.get('error', tag)} ({tag})",
+                "run `careersync sync` and try again" if tag.endswith("NOT_FOUND") else None,
+            )
+
     def _commands(self, actions: Iterable[Action], ids: dict[str, str]) -> Iterator[Pending]:
         for action in actions:
             if isinstance(action, Create):
