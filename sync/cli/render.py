@@ -93,7 +93,11 @@ def _change(
         fields, op = (renamed.synced if renamed else {}), "rename"
         title = str(fields.get("content") or action.key)
         return Change(
-            service, op, action.key, kind_of(action.key), f"{title} (id was {action.old})"
+            service,
+            op,
+            action.key,
+            kind_of(action.key),
+            f"{title}  (id {_id(action.old)} -> {_id(action.key)})",
         )
     elif isinstance(action, Link):
         if action.status == "active" or (record is not None and record.status == action.status):
@@ -117,6 +121,10 @@ def _change(
         tuple(action.changes) if isinstance(action, Update) else (),
         moved,
     )
+
+
+def _id(key: str) -> str:
+    return key.partition(":")[2]
 
 
 def _when(value: Any, tz: ZoneInfo) -> datetime | date | None:
