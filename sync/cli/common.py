@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 
+from sync.errors import ConfigError
 from sync.loader import Loaded, load_plan
 from sync.settings import Settings, load_settings
 
@@ -39,9 +41,24 @@ def state(ctx: typer.Context) -> AppState:
     return root.obj
 
 
+CLOCK_ENV = "CAREERSYNC_NOW"  # an ISO time with its offset: the clock, fixed (tests, demos)
+
+
 def now(tz: str) -> datetime:
-    """The one place commands read the clock."""
-    return datetime.now(ZoneInfo(tz))
+    """The one place commands read the clock (fixed by $CAREERSYNC_NOW when set)."""
+    fixed = os.environ.get(CLOCK_ENV)
+    if not fixed:
+        return datetime.now(ZoneInfo(tz))
+    try:
+        moment = datetime.fromisoformat(fixed)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise ConfigError(
+            f"${CLOCK_ENV} is {fixed!r}, not a time with an offset",
+            "set it like 2027-03-28T09:30:00+01:00, or unset it",
+        )
+    return moment.astimezone(ZoneInfo(tz))
 
 
 def today(tz: str) -> date:
