@@ -160,7 +160,7 @@ VISION_SESSION = [
 
 
 def test_vision_interview_in_a_terminal(home: Path) -> None:
-    term = Terminal(home)
+    term = Terminal(home, "--save-answers", "answers.txt")
     for prompt, reply in VISION_SESSION:
         term.answer(prompt, reply)
     term.expect("Wrote plan.yaml: 3 milestones, 5 actions.")
@@ -199,8 +199,16 @@ def test_vision_interview_in_a_terminal(home: Path) -> None:
     assert (share.recurrence.every, share.recurrence.days) == ("2 weeks", ("fri",))
     assert plan.schedule.weekly_hours == 3
     assert (home / "plan.yaml").read_text(encoding="utf-8").startswith("# careersync plan file")
-    # the same answers, from a file, write the same plan
-    assert replay(home, term.replies) == (home / "plan.yaml").read_text(encoding="utf-8")
+    # the same answers, from a file, write the same plan; so do the answers the session kept
+    written = (home / "plan.yaml").read_text(encoding="utf-8")
+    assert replay(home, term.replies) == written
+    kept = (home / "answers.txt").read_text(encoding="utf-8").splitlines()
+    assert kept[0].startswith("# careersync init answers")
+    assert "Oops" not in kept  # taken back
+    (home / "plan.yaml").unlink()
+    again = run(home, "--answers", "answers.txt")
+    assert again.returncode == 0, again.stderr
+    assert (home / "plan.yaml").read_text(encoding="utf-8") == written
 
 
 def test_a_refused_answer_repeats_only_the_question(home: Path) -> None:

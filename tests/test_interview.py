@@ -21,6 +21,7 @@ from sync.interview import (
     Horizon,
     Interview,
     MilestoneDraft,
+    answers_file,
     build,
     guess_kind,
     interview,
@@ -38,6 +39,7 @@ from sync.interview.answers import (
     parse_hours,
     parse_window,
 )
+from sync.interview.steps import today_dues
 from sync.loader import parse_plan
 from sync.plan import ID_PATTERN, Plan
 
@@ -478,6 +480,16 @@ def test_answers_files_must_fit() -> None:
     assert draft.title == "Become a staff engineer"
 
 
+def test_kept_answers_replay_even_when_one_starts_with_a_hash() -> None:
+    session = Interview(lambda: interview(NOW, "UTC"))
+    for text in [*VISION[:-2], "#1", "y"]:  # today: "#1"
+        session.answer(text)
+    kept = answers_file(session.answers, "kept\nfor a test")
+    assert kept.startswith("# kept\n# for a test\n")
+    again = run_answers(lambda: interview(NOW, "UTC"), kept.splitlines())
+    assert again == session.draft
+
+
 def test_summary_lists_what_will_be_written() -> None:
     text = summary(run(VISION))
     assert "Become a staff engineer" in text
@@ -535,3 +547,52 @@ def test_templates_load_cleanly(exercise: Exercise, today: date) -> None:
     assert "replace the examples with your own" in text
     if exercise == "short-term":
         assert {m.kind for m in plan.milestones} == {"knowledge", "skills", "experience"}
+
+
+# --- "can any of them be done today?" ----------------------------------------------------------
+
+
+def sunday_plan(start: date, *efforts: timedelta) -> Draft:
+    """One milestone, one Sunday window 09:00-10:00 in London."""
+    draft = Draft("vision", "Goal", start, Horizon(date(2027, 12, 31)), "Europe/London")
+    actions = [ActionDraft(f"Step {n}", effort) for n, effort in enumerate(efforts, 1)]
+    draft.milestones = [MilestoneDraft("Goal", date(2027, 12, 31), actions=actions)]
+    draft.windows = [{"days": ["sun"], "from": "09:00", "to": "10:00"}]
+    return draft
+
+
+@pytest.mark.parametrize(
+    ("now", "effort", "due"),
+    [
+        # 28 March 2027: the clocks go forward at 01:00, so 08:10 UTC is 09:10 in London
+        (datetime(2027, 3, 28, 8, 10, tzinfo=UTC), timedelta(minutes=15), date(2027, 3, 28)),
+        # 09:50 in London: ten minutes left, too few; the next Sunday (in UTC, 08:50 has room)
+        (datetime(2027, 3, 28, 8, 50, tzinfo=UTC), timedelta(minutes=15), date(2027, 4, 4)),
+        # before the window on the day: today
+        (datetime(2027, 3, 28, 6, 0, tzinfo=UTC), timedelta(hours=1), date(2027, 3, 28)),
+        # no time needed: no block to wait for
+        (datetime(2027, 3, 28, 9, 30, tzinfo=UTC), timedelta(0), date(2027, 3, 28)),
+    ],
+)
+def test_today_means_the_first_window_with_room(
+    now: datetime, effort: timedelta, due: date
+) -> None:
+    draft = sunday_plan(date(2027, 3, 28), effort)
+    assert today_dues(draft, now, [0]) == {0: due}
+
+
+def test_today_actions_share_the_window_and_the_week() -> None:
+    now = datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # Sunday, before the window
+    draft = sunday_plan(
+        date(2027, 3, 28), timedelta(minutes=30), timedelta(minutes=30), timedelta(minutes=45)
+    )
+    dues = today_dues(draft, now, [0, 1, 2])
+    assert dues == {0: date(2027, 3, 28), 1: date(2027, 3, 28), 2: date(2027, 4, 4)}
+    assert [a.first for a in draft.actions()] == [False, False, False]  # the draft is untouched
+
+
+def test_today_work_that_does_not_fit_keeps_its_milestone_date() -> None:
+    draft = sunday_plan(date(2027, 3, 28), timedelta(hours=90))
+    draft.milestones[0].due = date(2027, 4, 30)
+    dues = today_dues(draft, datetime(2027, 3, 28, 6, 0, tzinfo=UTC), [0])
+    assert dues == {0: date(2027, 4, 30)}

@@ -21,6 +21,7 @@ from sync.interview import (
     Draft,
     Interview,
     Script,
+    answers_file,
     interview,
     plan_file,
     run_answers,
@@ -51,6 +52,12 @@ def init(
         dir_okay=False,
         help="Take the answers from this file ('-': standard input) instead of the terminal.",
     ),
+    save_answers: Path | None = typer.Option(
+        None,
+        "--save-answers",
+        dir_okay=False,
+        help="Also keep this session's answers in this file, for --answers to replay.",
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing file without asking."),
 ) -> None:
     """Write a career plan by walking through a coaching exercise.
@@ -64,16 +71,18 @@ def init(
     \b
     An action is a title, then any of these after commas:
       , 2h   , by end of March   , from 4 January   , every week on tue   , after #3
-    e.g. "Run the five sessions, 6h, after Get permission". Each action is echoed as read
-    ("→ #4 “Run the five sessions”: 6h, after #3 “Get permission”"); an answer with a time,
-    date or "after" that cannot be read is asked again. Quotes keep commas in a title.
+
+    For example "Run the five sessions, 6h, after Get permission" (`after` takes an earlier
+    action's number or title). Each action is echoed as read ("→ #4 “Run the five sessions”:
+    6h, after #3 “Get permission”"); an answer with a time, date or `after` that cannot be read
+    is asked again with the reason. Quotes keep commas in a title: "Call Sam, after lunch", 15m.
 
     An answers file takes exactly the answers the terminal does, one per line, in question order,
     the last being "Write it?" (y): an empty line takes the default (or ends a list), 'back'
-    undoes the previous line, and lines starting with '#' are comments. So the answers typed in
-    a session, saved one per line, replay it. Dates may be friendly ("end of March", "in 6
-    weeks"); the file gets YYYY-MM-DD. An existing file is only replaced with --force (or when
-    you say so).
+    undoes the previous line, and lines starting with '#' are comments. --save-answers keeps the
+    answers of a session in such a file, so it replays. Dates may be friendly ("end of March",
+    "in 6 weeks"); the plan file gets YYYY-MM-DD. An existing file is only replaced with --force
+    (or when you say so).
 
     \b
     Examples:
@@ -86,13 +95,20 @@ def init(
     scripted = template_name is not None or answers is not None
     if template_name is not None and answers is not None:
         raise UserError("--template and --answers do not go together", "use one of them")
+    if save_answers is not None and scripted:
+        raise UserError(
+            "--save-answers keeps a session's answers", "leave out --template/--answers"
+        )
     if out.exists() and not force:
         if scripted:
             raise UserError(f"{out} already exists", "pass --force to replace it, or pick --out")
         if not Confirm.ask(f"{out} already exists. Replace it?", default=False, console=console):
             _stop(f"{out} left as it was; pick another file with --out.")
-    if not out.parent.is_dir():
-        raise UserError(f"{out.parent} is not a folder", "create it first, or pick another --out")
+    for path, option in ((out, "--out"), (save_answers, "--save-answers")):
+        if path is not None and not path.parent.is_dir():
+            raise UserError(
+                f"{path.parent} is not a folder", f"create it first, or pick another {option}"
+            )
 
     if template_name is not None:
         text, start = template(template_name.value, clock.date(), zone, out.name), clock.date()
@@ -100,7 +116,16 @@ def init(
         if answers is not None:
             draft = _scripted(answers, lambda: interview(clock, zone))
         else:
-            draft = _interactive(Interview(lambda: interview(clock, zone)))
+            session = Interview(lambda: interview(clock, zone))
+            draft = _interactive(session)
+            if save_answers is not None:
+                _write(
+                    save_answers,
+                    answers_file(
+                        session.answers,
+                        f"careersync init answers, {clock:%Y-%m-%d %H:%M %Z}\nreplay: careersync init --answers {save_answers.name}",
+                    ),
+                )
         if draft is None:
             _stop("Nothing written.")
         text, start = plan_file(draft, out.name), draft.start

@@ -9,7 +9,15 @@ from sync.interview.actions import GRAMMAR, describe, field_of, read_action
 from sync.interview.draft import EXERCISES, ActionDraft, Draft, Exercise, Horizon, MilestoneDraft
 from sync.interview.exercises import guess_kind, interview
 from sync.interview.planfile import build, plan_file, render, slugify, summary
-from sync.interview.session import BACK, AnswersError, Interview, Question, Script, run_answers
+from sync.interview.session import (
+    BACK,
+    AnswersError,
+    Interview,
+    Question,
+    Script,
+    answers_file,
+    run_answers,
+)
 from sync.interview.templates import TEMPLATE_ANSWERS, template
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "MilestoneDraft",
     "Question",
     "Script",
+    "answers_file",
     "build",
     "describe",
     "field_of",

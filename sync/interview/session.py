@@ -100,10 +100,13 @@ class AnswersError(ValueError):
 
 
 def run_answers(script: Callable[[], Script], lines: Iterable[str]) -> Draft | None:
-    """Feed answers, one per line ('#' lines are comments); the draft, or None if not confirmed."""
+    """Feed answers, one per line; the draft, or None if not confirmed.
+
+    A line starting with '#' is a comment; an answer that starts with '#' is saved with a space
+    before it (`answers_file`)."""
     session = Interview(script)
     for n, line in enumerate(lines, 1):
-        if line.lstrip().startswith("#"):
+        if line.startswith("#"):
             continue
         if session.over:
             if line.strip():
@@ -119,3 +122,10 @@ def run_answers(script: Callable[[], Script], lines: Iterable[str]) -> Draft | N
         q = session.question
         raise AnswersError(f"the answers end before question {q.key!r}: {q.text}")
     return session.draft
+
+
+def answers_file(answers: list[str], header: str) -> str:
+    """Answers as a file `run_answers` replays: one a line, after a '#' header."""
+    lines = [f"# {line}" for line in header.splitlines()]
+    lines += [f" {answer}" if answer.startswith("#") else answer for answer in answers]
+    return "\n".join(lines) + "\n"
