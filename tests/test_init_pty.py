@@ -138,8 +138,8 @@ VISION_SESSION = [
     ("Action #2 toward “Run a usability study at my school”", "Get permission, 0"),
     ("Action #3", "Run the five sessions, 6h, after Get permision"),
     (
-        "no earlier action is called 'Get permision'",
-        "Run the five sessions, 6h, after Get permission",
+        "no earlier action is called 'Get permision' (did you mean #2 “Get permission”?",
+        "Run the five sessions, 6h, after #2",
     ),
     ("→ #3 “Run the five sessions”: 6h, after #2 “Get permission”", "Write it up, by end of July"),
     ("How long will it take? (0 = no time needed)", "3h"),
@@ -226,47 +226,50 @@ def test_a_refused_answer_repeats_only_the_question(home: Path) -> None:
     assert term.finish() == 1
 
 
+SHORT_TERM_SESSION = [
+    ("Which plan shall we make", "short"),
+    ("Your time zone", "America/New_York"),
+    ("How many months does this plan cover?", "4 months"),
+    ("What are these months for?", "Move into data analysis"),
+    ("Where should they take you?", "Junior data analyst"),
+    ("What do you need to know", "SQL and statistics"),
+    ("Month 1 (until", "Finish a SQL course"),
+    ("Action #1 toward “Finish a SQL course”", "Enrol, 15m"),
+    ("Action #2", "Do the exercises, 8h, after enrol"),
+    ("→ #2 “Do the exercises”: 8h, after #1 “Enrol”", ""),
+    ("Do these in this order? (y)", ""),
+    ("Month 2 (until", ""),
+    ("Month 3 (until", "Answer a real question with SQL"),
+    ("Action #3 toward", ""),
+    ("Month 4 (until", ""),
+    ("Which skill do you want to develop?", "Explaining numbers"),
+    ("Month 1 (until", "Share one chart at the team meeting"),
+    ("Action #3 toward", ""),
+    ("Month 2 (until", "Present a short analysis"),
+    ("Action #3 toward", "Rehearse with a colleague"),
+    ("How long will it take?", "1h"),
+    ("Action #4", "Draft the slides, 2h"),
+    ("Action #5", ""),
+    ("Do these in this order? (y)", "4, 3"),
+    ("→ #4 then #3", ""),  # no skills goal in month 3
+    ("Month 4 (until", ""),
+    ("What experience do you want to gain?", "Real analysis work"),
+    ("Find a mentor", "1, 5"),  # the suggested ways to gain experience
+    ("Month 1 (until", ""),
+    ("Month 2 (until", ""),
+    ("Month 3 (until", ""),
+    ("Month 4 (until", ""),  # no monthly goal: the area's goal, due at the end
+    ("When can you work on your career?", ""),
+    ("At most how many hours a week", "2.5"),
+    ("Which actions come first?", ""),
+    ("Can any of them be done today?", ""),
+    ("Write it? (y)", ""),
+]
+
+
 def test_short_term_interview_in_a_terminal(home: Path) -> None:
     term = Terminal(home, "--out", "next.yaml")
-    for prompt, reply in [
-        ("Which plan shall we make", "short"),
-        ("Your time zone", "America/New_York"),
-        ("How many months does this plan cover?", "4 months"),
-        ("What are these months for?", "Move into data analysis"),
-        ("Where should they take you?", "Junior data analyst"),
-        ("What do you need to know", "SQL and statistics"),
-        ("Month 1 (until", "Finish a SQL course"),
-        ("Action #1 toward “Finish a SQL course”", "Enrol, 15m"),
-        ("Action #2", "Do the exercises, 8h, after enrol"),
-        ("→ #2 “Do the exercises”: 8h, after #1 “Enrol”", ""),
-        ("Do these in this order? (y)", ""),
-        ("Month 2 (until", ""),
-        ("Month 3 (until", "Answer a real question with SQL"),
-        ("Action #3 toward", ""),
-        ("Month 4 (until", ""),
-        ("Which skill do you want to develop?", "Explaining numbers"),
-        ("Month 1 (until", "Share one chart at the team meeting"),
-        ("Action #3 toward", ""),
-        ("Month 2 (until", "Present a short analysis"),
-        ("Action #3 toward", "Rehearse with a colleague"),
-        ("How long will it take?", "1h"),
-        ("Action #4", "Draft the slides, 2h"),
-        ("Action #5", ""),
-        ("Do these in this order? (y)", "4, 3"),
-        ("→ #4 then #3", ""),  # no skills goal in month 3
-        ("Month 4 (until", ""),
-        ("What experience do you want to gain?", "Real analysis work"),
-        ("Find a mentor", "1, 5"),  # the suggested ways to gain experience
-        ("Month 1 (until", ""),
-        ("Month 2 (until", ""),
-        ("Month 3 (until", ""),
-        ("Month 4 (until", ""),  # no monthly goal: the area's goal, due at the end
-        ("When can you work on your career?", ""),
-        ("At most how many hours a week", "2.5"),
-        ("Which actions come first?", ""),
-        ("Can any of them be done today?", ""),
-        ("Write it? (y)", ""),
-    ]:
+    for prompt, reply in SHORT_TERM_SESSION:
         term.answer(prompt, reply)
     term.expect("Wrote next.yaml: 5 milestones, 6 actions.")
     assert term.finish() == 0

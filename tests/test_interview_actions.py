@@ -84,6 +84,7 @@ def test_fields_are_read_wherever_they_stand(text: str, expected: ActionDraft) -
         ("Study, from 2026-12-01", "in the past"),
         ("Study, from end of March, by February", "starts .2027-03-31. after it is due"),
         ("Study, after lunch", "no earlier action is called 'lunch' .so far: #1 Email"),
+        ("Study, after get permision", "did you mean #3 “Get permission”. write after #3"),
         ("Study, after #7", r"#7 is not an earlier action \(earlier ones: #1 to #4\)"),
         ("Study, after the", "matches #1, #2; write after #N"),
         ("Study, after #4", "#4 repeats, so nothing can wait"),

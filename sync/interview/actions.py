@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from difflib import get_close_matches
 
 from sync.dates import parse_date
 from sync.durations import format_duration
@@ -232,11 +233,14 @@ def _earlier(text: str, context: Context) -> int:
         if len(hits) > 1:
             which = ", ".join(f"#{i + 1}" for i in hits)
             raise ValueError(f"{text.strip()!r} matches {which}; write after #N with one of them")
-    listing = "; ".join(f"#{i} {a.title}" for i, a in enumerate(context.earlier, 1)) or "none"
-    raise ValueError(
-        f"no earlier action is called {text.strip()!r} (so far: {listing}); "
-        f"write after #N, or, {_KEEP}"
-    )
+    close = get_close_matches(wanted, titles, n=1, cutoff=0.8)
+    if close:
+        n = titles.index(close[0]) + 1
+        guess = f"did you mean #{n} “{context.earlier[n - 1].title}”? write after #{n}"
+    else:
+        listing = "; ".join(f"#{i} {a.title}" for i, a in enumerate(context.earlier, 1))
+        guess = f"so far: {listing or 'none'}; write after #N"
+    raise ValueError(f"no earlier action is called {text.strip()!r} ({guess}), or, {_KEEP}")
 
 
 _READERS: dict[str, Callable[[ActionDraft, str, Context], None]] = {
