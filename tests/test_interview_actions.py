@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.durations import format_duration
-from sync.interview import ActionDraft, describe, field_of, interview, plan_file, run_answers
+from sync.interview import (
+    ActionDraft,
+    Interview,
+    describe,
+    field_of,
+    interview,
+    plan_file,
+    run_answers,
+)
 from sync.interview.actions import Context, read_action
 from sync.loader import parse_plan
 
@@ -207,3 +215,67 @@ def test_the_written_plan_has_what_was_typed(case: tuple[list[str], list[ActionD
         assert action.effort == want.effort
         assert action.due == (want.due or DUE)
         assert action.after == tuple(ids[i] for i in want.after)
+
+
+# Answers a person might give, per question (by key); each draw may also be noise.
+CANDIDATES = {
+    "exercise": ["vision", "short-term"],
+    "timezone": ["", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"],
+    "horizon": ["", "15 months", "3", "end of 2027", "2 years"],
+    "title": ["Goal", "Become a UX researcher"],
+    "step": ["", "", "Step"],
+    "due": ["", "in 2 months", "end of 2027", "in 6 weeks"],
+    "kind": ["", "k", "none", "experience"],
+    "action": [
+        "",
+        "",
+        "Read, 1h",
+        "Plan, by in 1 month",
+        "Practise, 30m, every week on tue",
+        "Report, 2h, after #1",
+        "Build, from in 2 weeks, 2h",
+        "Ask",
+        "Share, every month, by in 2 months",
+        '"Call, after lunch", 15m',
+    ],
+    "effort": ["0", "30m", "6h"],
+    "order": ["y", "n", "2, 1"],
+    "window": ["", "weekdays 7-8", "sun 9-10"],
+    "weekly_hours": ["", "2", "0.5"],
+    "first": ["", "1", "none", "1, 2"],
+    "today": ["", "1", "2", "1, 3"],
+    "ways": ["", "1, 2"],
+    "write": ["y"],
+}
+NOISE = ["", "back", "soon", "x, 3pm", "99", "after #9"]
+
+
+def candidates(key: str) -> list[str]:
+    for name in ("effort", "order", "ways", "kind", "due", "step", "window", "action"):
+        if name in key.split(".") or key.split(".")[0] == name:
+            return CANDIDATES[name]
+    if key.endswith(".goal") or ".month." in key:
+        return ["", "A goal"]
+    if key.startswith("vision."):
+        return ["", "Somewhere"]
+    return CANDIDATES.get(key, [""])
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.data())
+def test_every_plan_the_interview_accepts_loads(data: st.DataObject) -> None:
+    session = Interview(lambda: interview(NOW, "UTC"))
+    for _ in range(300):
+        if session.question is None:
+            break
+        choices = candidates(session.question.key)
+        text = data.draw(st.sampled_from(choices + NOISE if data.draw(st.booleans()) else choices))
+        try:
+            session.answer(text)
+        except ValueError:
+            continue
+    if session.draft is None:
+        return  # not finished within the bound (or "back" at the end): nothing to write
+    text = plan_file(session.draft, "p.yaml")
+    loaded = parse_plan(text, Path("p.yaml"), today=session.draft.start, default_timezone="UTC")
+    assert len(loaded.plan.milestones) == len(session.draft.milestones)
