@@ -42,6 +42,7 @@ from sync.interview.answers import (
 from sync.interview.steps import today_dues
 from sync.loader import parse_plan
 from sync.plan import ID_PATTERN, Plan
+from sync.planner import place_blocks
 
 TODAY = date(2026, 12, 15)  # a Tuesday, near the year's end
 NOW = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: the 07:00 window is over
@@ -579,6 +580,16 @@ def test_today_means_the_first_window_with_room(
 ) -> None:
     draft = sunday_plan(date(2027, 3, 28), effort)
     assert today_dues(draft, now, [0]) == {0: due}
+    # so the plan written with that due is on track from the start: the planner places it
+    draft.actions()[0].first, draft.actions()[0].due = True, due
+    plan, _ = load(plan_file(draft, "plan.yaml"), date(2027, 3, 28))
+    remaining = {a.id: a.effort for _, a in plan.actions()}
+    assert place_blocks(plan, now=now, remaining=remaining).risks == ()
+    # while "due today" after the window would not be
+    if due != date(2027, 3, 28):
+        draft.actions()[0].due = date(2027, 3, 28)
+        plan, _ = load(plan_file(draft, "plan.yaml"), date(2027, 3, 28))
+        assert place_blocks(plan, now=now, remaining=remaining).risks != ()
 
 
 def test_today_actions_share_the_window_and_the_week() -> None:
