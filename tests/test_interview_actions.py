@@ -71,6 +71,7 @@ def test_the_teachers_answer_keeps_its_time_and_dependency() -> None:
         ("Practise, every tuesday, 1h", ActionDraft("Practise", timedelta(hours=1), every="week", days=("tue",))),
         ("Reflect, 15m, fortnightly", ActionDraft("Reflect", timedelta(minutes=15), every="2 weeks")),
         ("Report, 1h, after #1 and #2", ActionDraft("Report", timedelta(hours=1), after=[0, 1])),
+        ("Report, after #2, 1h, after #1", ActionDraft("Report", timedelta(hours=1), after=[1, 0])),
         ("Report, 1h, after consent", ActionDraft("Report", timedelta(hours=1), after=[1])),
         ("Report, 1h, due by mid April", ActionDraft("Report", timedelta(hours=1), date(2027, 4, 15))),
         ('"Meet Sam, 3pm", 15m', ActionDraft("Meet Sam, 3pm", timedelta(minutes=15))),

@@ -92,7 +92,7 @@ def read_action(raw: str, context: Context) -> ActionDraft:
         if name is None:
             title += f", {part}"
             continue
-        if name in given:
+        if name in given and name != "after":  # `after` may come more than once
             raise ValueError(f"two {_NAMES[name]}s ({given[name]!r} and {part!r}); give one")
         given[name] = part
         _READERS[name](action, part, context)
@@ -250,8 +250,13 @@ _READERS: dict[str, Callable[[ActionDraft, str, Context], None]] = {
     "every": _every,
     "after": _after,
 }
-_NAMES = {"effort": "time", "by": "due date", "from": "start date", "every": "repeat"}
-_NAMES["after"] = "after"
+_NAMES = {
+    "effort": "time",
+    "by": "due date",
+    "from": "start date",
+    "every": "repeat",
+    "after": "after",
+}
 
 
 def describe(action: ActionDraft, number: int, earlier: Sequence[ActionDraft]) -> str:
