@@ -19,7 +19,7 @@ from sync.interview import (
     plan_file,
     run_answers,
 )
-from sync.interview.actions import Context, read_action
+from sync.interview.actions import Context, read_action, reads_as_field
 from sync.loader import parse_plan
 
 TODAY = date(2026, 12, 15)
@@ -76,6 +76,9 @@ def test_the_teachers_answer_keeps_its_time_and_dependency() -> None:
         ("Report, 1h, due by mid April", ActionDraft("Report", timedelta(hours=1), date(2027, 4, 15))),
         ('"Meet Sam, 3pm", 15m', ActionDraft("Meet Sam, 3pm", timedelta(minutes=15))),
         ("“Ask, after lunch”", ActionDraft("Ask, after lunch")),
+        ("30 minutes of reading", ActionDraft("30 minutes of reading")),  # not a time: a title
+        ("After-school club, 1h", ActionDraft("After-school club", timedelta(hours=1))),
+        ('"every week", 1h', ActionDraft("every week", timedelta(hours=1))),
     ],
 )  # fmt: skip
 def test_fields_are_read_wherever_they_stand(text: str, expected: ActionDraft) -> None:
@@ -105,6 +108,8 @@ def test_fields_are_read_wherever_they_stand(text: str, expected: ActionDraft) -
         ('"Quoted" 2h', "after a comma"),
         ('"Quoted", soon', "'soon' after the quoted title is not"),
         ("Study, 500h", "over 100 hours"),
+        ("2h, Study", "'2h' reads as a field: start with the title"),
+        ("every week", "reads as a field"),
     ],
 )
 def test_an_unreadable_field_is_refused_with_the_reason(text: str, reason: str) -> None:
@@ -161,7 +166,9 @@ def test_no_text_that_reads_as_a_field_ends_in_a_title(text: str) -> None:
         action = read(text)
     except ValueError:
         return
-    for part in action.title.split(",")[1:]:
+    first, *rest = action.title.split(",")
+    assert not reads_as_field(first, CONTEXT), (text, action)
+    for part in rest:
         assert field_of(part) is None, (text, action)
 
 

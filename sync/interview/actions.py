@@ -85,6 +85,8 @@ def action_parser(context: Context) -> Callable[[str], ActionDraft | None]:
 
 def read_action(raw: str, context: Context) -> ActionDraft:
     title, parts = _split(raw.strip())
+    if not raw.strip().startswith(tuple(_QUOTES)) and reads_as_field(title, context):
+        raise ValueError(f"{title!r} reads as a field: start with the title, e.g. Study, {title}")
     action = ActionDraft(title="")
     given: dict[str, str] = {}
     for part in parts:
@@ -102,6 +104,18 @@ def read_action(raw: str, context: Context) -> ActionDraft:
     if action.every == "month" and action.days:
         raise ValueError("days don't go with every month; use every week on ... instead")
     return action
+
+
+def reads_as_field(part: str, context: Context) -> bool:
+    """Whether `part` is a field that reads without error (so it is not title text)."""
+    name = field_of(part)
+    if name is None:
+        return False
+    try:
+        _READERS[name](ActionDraft(title=""), part, context)
+    except ValueError:
+        return False
+    return True
 
 
 def _split(text: str) -> tuple[str, list[str]]:
