@@ -77,6 +77,13 @@ SCOPES = [
     # find the plan's calendar again after the state DB is lost, instead of making a second one
     "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
 ]
+# Only when the user names an existing calendar (the `calendar_id` setting): events on a
+# calendar careersync did not create are out of `calendar.app.created`'s reach.
+EVENTS_ANYWHERE = "https://www.googleapis.com/auth/calendar.events"
+SCOPE_FIX = (
+    "run `careersync auth google` again to allow editing events in the calendar you named,"
+    " or remove the calendar_id setting to let careersync make its own calendar"
+)
 AUTH_FIX = (
     "run `careersync auth google`; if this happens every week, the OAuth app is in Google's"
     ' "Testing" mode, whose sign-ins expire after 7 days: publish it in the Cloud console'
@@ -100,6 +107,11 @@ class CalendarDecision(NamedTuple):
 SDK_ERRORS = (HttpError, google.auth.exceptions.GoogleAuthError, httplib2.HttpLib2Error, OSError)
 
 
+def scopes_for(calendar_id: str | None) -> list[str]:
+    """The scopes to ask for: `SCOPES`, plus `calendar.events` if the user named a calendar."""
+    return [*SCOPES, EVENTS_ANYWHERE] if calendar_id else list(SCOPES)
+
+
 def map_error(exc: Exception) -> RemoteError:
     """An SDK or transport failure (one of `SDK_ERRORS`) as one of careersync's errors."""
     if isinstance(exc, HttpError):
@@ -108,6 +120,8 @@ def map_error(exc: Exception) -> RemoteError:
         detail = str(exc.args[0]) if exc.args else "refresh failed"
         if getattr(exc, "retryable", False):
             return TransientError(SERVICE, f"sign-in server unavailable ({detail})")
+        if "invalid_scope" in detail:  # asked for more than the sign-in granted
+            return AuthError(SERVICE, "the Google sign-in lacks a permission", SCOPE_FIX)
         return AuthError(SERVICE, f"Google sign-in expired or was revoked ({detail})", AUTH_FIX)
     if isinstance(exc, RemoteError):
         return exc
@@ -534,7 +548,7 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 # Building it from settings and secrets -------------------------------------------------------
 
 
-CredentialCache = dict[tuple[str, str], Credentials]
+CredentialCache = dict[tuple[str, str, str], Credentials]
 
 
 def credentials(
@@ -546,16 +560,26 @@ def credentials(
     across cycles instead of refreshed on each: an idle cycle then costs one request.
     """
     raw = secrets.require("google")
-    key = (raw, settings.google_token_uri)
+    key = (raw, settings.google_token_uri, settings.calendar_id or "")
     if cache is not None and key in cache:
         return cache[key]
+    needed = scopes_for(settings.calendar_id)
     try:
-        creds = Credentials.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
+        info = json.loads(raw)
+        creds = Credentials.from_authorized_user_info(info, needed)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, AttributeError) as exc:
         raise SecretError(
             "the stored Google credentials are not authorized-user JSON",
             "run `careersync auth google` again",
         ) from exc
+    granted = info.get("scopes")
+    if isinstance(granted, list) and not set(needed) <= set(granted):
+        raise AuthError(
+            SERVICE,
+            "the calendar_id setting names a calendar careersync did not create, and the"
+            " Google sign-in only allows calendars careersync creates",
+            SCOPE_FIX,
+        )
     refreshing: Credentials = creds.with_token_uri(settings.google_token_uri)
     if cache is not None:
         cache[key] = refreshing

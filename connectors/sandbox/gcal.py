@@ -21,6 +21,12 @@ Emulated:
 - Partial responses (`fields=`).
 
 Choices on the points gcal.md marks UNCONFIRMED (§11):
+- A call that only `calendar.app.created` allows reaches only calendars this OAuth client made
+  through the API (not primary, not ones the user made); others answer 403
+  `insufficientPermissions` (`gcal_scopes.py`). freeBusy and calendarList.list are outside that
+  scope (the discovery document), so they need `calendar.freebusy` / `calendarlist.readonly`.
+- Type-confused bodies are 400 `invalid`: a null member of an array (`overrides: [null]`,
+  freeBusy `items: [null]`), and a calendar `timeZone` of null, "" or a non-string.
 - Repeated `privateExtendedProperty` / `sharedExtendedProperty` constraints are AND'ed (the
   discovery document's wording); the extended-properties guide says OR. Callers that send one
   constraint per request are safe either way.
@@ -51,8 +57,7 @@ Choices on the points gcal.md marks UNCONFIRMED (§11):
 
 Known deviations from the real API:
 - One user, who owns every calendar; no attendees' copies, ACLs, invitations or notifications
-  (`sendUpdates` is accepted and ignored); `calendar.app.created` grants what its discovery
-  scope lists allow, not only calendars this client created.
+  (`sendUpdates` is accepted and ignored).
 - Not emulated (501 `notImplemented`): acl.*, events import/move/quickAdd/watch, calendarList
   insert/watch, channels, calendars.transferOwnership, settings.watch. calendarList has no
   sync tokens; `minAccessRole` and `showDeleted` are accepted and ignored there.
@@ -97,6 +102,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import googleapiclient
 
 from connectors.sandbox.gcal_batch import BatchFormatError, encode_batch, parse_batch
+from connectors.sandbox.gcal_scopes import app_created_only, may_reach
 from connectors.sandbox.wire import Request, Response
 
 __all__ = ["ApiError", "CalendarEmulator"]
@@ -530,6 +536,8 @@ def _check(value: Any, schema: dict[str, Any], where: str) -> None:
         raise _bad(f"Invalid value for: {where}")
     if kind == "array":
         for i, item in enumerate(value):
+            if item is None:  # a null member of an array is no value at all
+                raise _bad(f"Invalid value for: {where}[{i}]")
             _check(item, schema.get("items", {}), f"{where}[{i}]")
     elif kind == "object":
         props = schema.get("properties", {})
@@ -595,6 +603,7 @@ class _Call:
     request: Request
     path: dict[str, str]
     params: dict[str, Any]
+    client: str | None = None  # the OAuth client whose token made the call
 
     def body(self) -> dict[str, Any]:
         try:
@@ -652,6 +661,7 @@ class _Calendar:
     events: dict[str, _Event] = field(default_factory=dict)
     updated: str = ""
     etag: str = ""
+    creator: str | None = None  # the OAuth client that made it through the API (None: the user)
 
     @property
     def id(self) -> str:
@@ -871,6 +881,7 @@ class CalendarEmulator:
                             "entry": c.entry,
                             "updated": c.updated,
                             "etag": c.etag,
+                            "creator": c.creator,
                             "events": [[e.body, e.n, e.seq] for e in c.events.values()],
                         }
                         for c in self._calendars.values()
@@ -891,6 +902,7 @@ class CalendarEmulator:
             self._calendars = {}
             for c in d["calendars"]:
                 cal = _Calendar(c["meta"], c["entry"], updated=c["updated"], etag=c["etag"])
+                cal.creator = c.get("creator")
                 cal.events = {b["id"]: _Event(b, n, s) for b, n, s in c["events"]}
                 self._calendars[cal.id] = cal
             self._access, self._refresh, self._codes = d["access"], d["refresh"], d["codes"]
@@ -907,15 +919,15 @@ class CalendarEmulator:
     def _api(self, request: Request) -> Response:
         try:
             route, path = self._route(request)
-            scopes = self._authorized(request)
-            if not scopes & route.scopes:
+            scopes, client = self._authorized(request)
+            if not scopes & route.scopes or not self._reaches(scopes, route, path, client):
                 raise ApiError(
                     403,
                     "insufficientPermissions",
                     "Request had insufficient authentication scopes.",
                     status_name="PERMISSION_DENIED",
                 )
-            call = _Call(request, path, self._params(route, request))
+            call = _Call(request, path, self._params(route, request), client)
             handler = self._handlers().get(route.id)
             if handler is None:
                 raise ApiError(501, "notImplemented", f"{route.id} is not emulated by the sandbox.")
@@ -933,6 +945,16 @@ class CalendarEmulator:
             return Response.json(200, result)
         except ApiError as err:
             return err.response()
+
+    def _reaches(
+        self, scopes: frozenset[str], route: _Route, path: dict[str, str], client: str
+    ) -> bool:
+        """`calendar.app.created` alone reaches only calendars this client made (gcal_scopes)."""
+        if not app_created_only(scopes, route.scopes) or "calendarId" not in path:
+            return True
+        cid = path["calendarId"]
+        cal = self._calendars.get(self.user_email if cid == "primary" else cid)
+        return cal is None or may_reach(cal.creator, client)  # unknown ids: the handler's 404
 
     def _route(self, request: Request) -> tuple[_Route, dict[str, str]]:
         rest = request.path[len(API_PREFIX) :]
@@ -1015,8 +1037,9 @@ class CalendarEmulator:
             },
         )
 
-    def _authorized(self, request: Request) -> frozenset[str]:
-        """The scopes of the request's Bearer token; 401 when missing, unknown or expired."""
+    def _authorized(self, request: Request) -> tuple[frozenset[str], str]:
+        """The scopes and OAuth client of the request's Bearer token; 401 when missing, unknown
+        or expired."""
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
             raise self._auth_error(
@@ -1027,12 +1050,12 @@ class CalendarEmulator:
         grant = self._access.get(header[7:].strip())
         if grant is None or _utc(grant["expires"]) <= self._now():
             raise self._auth_error("Invalid Credentials")
-        return frozenset(grant["scopes"])
+        return frozenset(grant["scopes"]), str(grant.get("client", self.client_id))
 
     def _grant(self, scopes: list[str]) -> dict[str, Any]:
         token = "ya29.sandbox-" + secrets.token_urlsafe(32)
         expires = self._now() + timedelta(seconds=_TOKEN_LIFETIME)
-        self._access[token] = {"expires": _z(expires), "scopes": scopes}
+        self._access[token] = {"expires": _z(expires), "scopes": scopes, "client": self.client_id}
         return {
             "access_token": token,
             "expires_in": _TOKEN_LIFETIME,
@@ -1187,16 +1210,18 @@ class CalendarEmulator:
         _check(body, _SCHEMAS["Calendar"], "")
         if need_summary and not body.get("summary"):
             raise _bad("Missing title.", "required")
-        if body.get("timeZone"):
+        if "timeZone" in body:  # a calendar always has a zone: null cannot clear it
             try:
-                _zone(body["timeZone"])
+                _zone(body["timeZone"] or "")
             except ValueError:
                 raise _bad("Invalid time zone definition.") from None
         return {k: body[k] for k in ("summary", "description", "location", "timeZone") if k in body}
 
     def _calendars_insert(self, call: _Call) -> dict[str, Any]:
         fields = self._calendar_fields(call.body(), need_summary=True)
-        return copy.deepcopy(self._add_calendar(self._new_calendar_meta(fields)).meta)
+        cal = self._add_calendar(self._new_calendar_meta(fields))
+        cal.creator = call.client
+        return copy.deepcopy(cal.meta)
 
     def _calendars_get(self, call: _Call) -> dict[str, Any]:
         return copy.deepcopy(self._calendar(call.path["calendarId"]).meta)
