@@ -2015,6 +2015,10 @@ class TodoistEmulator:
         with self._lock:
             self._delete_section(section_id)
 
+    def user_archive_project(self, project_id: str) -> None:
+        with self._lock:
+            self._archive_project(project_id, True)
+
     def user_delete_project(self, project_id: str) -> None:
         with self._lock:
             self._delete_project(project_id)
