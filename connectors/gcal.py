@@ -380,11 +380,16 @@ class CalendarConnector:
                     self._relink(item, cid, applied)
             if not again:
                 return
-            wait = max((p.retry_after for _, p in again if isinstance(p, RateLimited)), default=0)
+            limited = [p.retry_after for _, p in again if isinstance(p, RateLimited)]
+            wait = max(limited, default=0)
             if attempt == self.policy.attempts - 1 or wait > self.policy.max_retry_after:
-                raise again[0][1]
+                raise max((p for _, p in again), key=lambda p: getattr(p, "retry_after", 0.0))
+            if limited:  # Google's backoff for usage limits: 1, 2, 4... s, plus up to 1 s
+                wait = max(wait, min(2.0**attempt, self.policy.cap)) + self.policy.rng.random()
+            else:
+                wait = self.policy.backoff(attempt)
             self.policy.retries += 1
-            self.policy.sleep(wait + self.policy.backoff(attempt))
+            self.policy.sleep(wait)
             queue = [w for w, _ in again]
 
     def _batch(self, writes: Sequence[_Write]) -> list[tuple[_Write, Any, Exception | None]]:

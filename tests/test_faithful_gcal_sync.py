@@ -6,6 +6,9 @@ Each scenario runs in-process and over loopback (the `env` fixture of tests/sand
 from __future__ import annotations
 
 import json
+import random
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +16,12 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.gcal import EVENTS_ANYWHERE, SCOPE_FIX, SCOPES, scopes_for
+from connectors.gcal_errors import QUOTA_FIX, QUOTA_MESSAGE
+from connectors.retry import RetryPolicy
+from connectors.sandbox.wire import Faults
 from sync.cli import auth_google
-from sync.errors import AuthError
+from sync.errors import AuthError, RateLimited
+from sync.model import Create
 from tests.sandbox import conftest as sandbox_fixtures
 from tests.sandbox.conftest import Env
 from tests.test_gcal_connector import Harness
@@ -99,3 +106,98 @@ def _code_request(google: Any, code: str) -> Any:
     form = {"grant_type": "authorization_code", "code": code, "client_id": google.client_id}
     form |= {"client_secret": google.client_secret, "redirect_uri": "http://localhost/"}
     return Request("POST", "/token", (), {}, urlencode(form).encode())
+
+
+# Case 2: faults on single parts of a batch, per-user rate limits, quotaExceeded --------------
+
+
+def _keys(world: Harness) -> Counter[str]:
+    events = world.env.sandbox.google.events(world.calendar_id)
+    return Counter(
+        e.get("extendedProperties", {}).get("private", {}).get("careersync_key", "") for e in events
+    )
+
+
+def _pacing(world: Harness) -> list[float]:
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        world.env.clock.advance(seconds=seconds)
+
+    world.policy = RetryPolicy(sleep=sleep, rng=random.Random(1))
+    return waits
+
+
+def test_failed_parts_of_a_batch_alone_are_retried_and_converge(env: Env, tmp_path: Path) -> None:
+    world = Harness(env, tmp_path)
+    waits = _pacing(world)
+    faults = {
+        3: "rateLimitExceeded",
+        5: "userRateLimitExceeded",
+        8: "backendError",
+        9: "backendErrorApplied",  # landed, then answered 500: its retry is a 409
+        12: "unavailable",
+        13: "tooManyRequests",
+    }
+    connector = world.connector()
+    decision = connector.decide(world.plan, env.clock.now)
+    creates = sum(isinstance(a, Create) for a in decision.actions)
+    env.sandbox.wire.reset(Faults(batch_parts=faults, service="google"))
+    applied = connector.apply(decision.actions)
+    assert applied.errors == []
+    keys = _keys(world)
+    assert max(keys.values()) == 1  # no duplicates
+    assert sum(keys.values()) == creates - 1  # every event (the calendar is not an event)
+    posted = [e for e in env.sandbox.wire.log if e.path.startswith("/batch")]
+    assert len(posted) == 2  # the first batch, then one batch of only the six failed calls
+    assert world.policy.retries == 1
+    assert len(waits) == 1
+    assert waits[0] >= 1.0  # the rate limit's wait, plus backoff
+    assert world.sync()[0].actions == []
+
+
+def test_a_per_user_rate_limit_is_waited_out(env: Env, tmp_path: Path) -> None:
+    """Reads at t, writes at t+40 s: the writes over the per-minute limit fail until the reads
+    leave the sliding minute; only they are retried, with growing waits."""
+    world = Harness(env, tmp_path)
+    waits = _pacing(world)
+    env.sandbox.google.limits.per_minute = 10**6  # counting from here
+    connector = world.connector()
+    decision = connector.decide(world.plan, env.clock.now)
+    calls = sum(isinstance(a, Create) for a in decision.actions)  # the calendar and its events
+    env.clock.advance(seconds=40)
+    env.sandbox.google.limits.per_minute = calls  # Google's is 600; every part counts
+    env.sandbox.wire.reset()
+    applied = connector.apply(decision.actions)
+    assert applied.errors == []
+    assert len(waits) >= 3
+    assert waits == sorted(waits)  # backoff: each wait longer than the last
+    refused = [e for e in env.sandbox.wire.log if e.status == 403]
+    assert refused == []  # the batch itself is a 200; its parts carried the 403s
+    assert max(_keys(world).values()) == 1
+    env.sandbox.google.limits.per_minute = None
+    assert world.sync()[0].actions == []
+
+
+def test_quota_exceeded_is_one_clear_line_then_a_later_run_converges(
+    env: Env, tmp_path: Path
+) -> None:
+    world = Harness(env, tmp_path)
+    _pacing(world)
+    google = env.sandbox.google
+    connector = world.connector()
+    decision = connector.decide(world.plan, env.clock.now)
+    env.sandbox.wire.reset(Faults(batch_parts={4: "quotaExceeded"}, service="google"))
+    google.limits.read_only_until = env.clock.now + timedelta(hours=3)
+    with pytest.raises(RateLimited) as caught:
+        connector.apply(decision.actions)
+    error = caught.value
+    assert error.exit_code == 1  # nothing for the user to fix: it passes by itself
+    assert str(error) == f"google: {QUOTA_MESSAGE} ({QUOTA_FIX})"
+    assert "\n" not in str(error)
+    assert world.policy.retries == 0  # not retried: quick retries cannot help
+    env.clock.advance(hours=3)
+    world.sync()
+    assert max(_keys(world).values()) == 1
+    assert world.sync()[0].actions == []

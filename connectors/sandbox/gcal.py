@@ -19,6 +19,12 @@ Emulated:
   authorization_code grants), `/o/oauth2/auth` (answers at once with a redirect carrying a
   code, as if the user consented), `/revoke`; Bearer tokens checked on every call, with scopes.
 - Partial responses (`fields=`).
+- Faults of single calls (`gcal_faults.py`): a batch part alone failing inside the 200
+  (`Faults.batch_parts` / `part_fraction` on the wire: 403 `rateLimitExceeded` /
+  `userRateLimitExceeded` / `quotaExceeded`, 429, 500, 503, or a 500 after the call took
+  effect), and one user's usage limits (`limits.per_minute`, every part counting; 403 or 429
+  `rateLimitExceeded` in domain `usageLimits`; `limits.read_only_until`: writes get 403
+  `quotaExceeded`). Both are off unless set.
 
 Choices on the points gcal.md marks UNCONFIRMED (§11):
 - A call that only `calendar.app.created` allows reaches only calendars this OAuth client made
@@ -102,8 +108,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import googleapiclient
 
 from connectors.sandbox.gcal_batch import BatchFormatError, encode_batch, parse_batch
+from connectors.sandbox.gcal_faults import PART_FAULTS, PartFault, UsageLimits
 from connectors.sandbox.gcal_scopes import app_created_only, may_reach
-from connectors.sandbox.wire import Request, Response
+from connectors.sandbox.wire import Request, Response, is_write
 
 __all__ = ["ApiError", "CalendarEmulator"]
 
@@ -696,6 +703,8 @@ class CalendarEmulator:
     ) -> None:
         self.clock = clock
         self.client_id, self.client_secret = client_id, client_secret
+        self.limits = UsageLimits()  # per-user rate limits and quotaExceeded (gcal_faults)
+        self.part_fault: Callable[[], str | None] = lambda: None  # the wire's, in a Sandbox
         self._lock = threading.RLock()
         self.user_email = user_email
         self._tick_last = 0
@@ -927,6 +936,9 @@ class CalendarEmulator:
                     "Request had insufficient authentication scopes.",
                     status_name="PERMISSION_DENIED",
                 )
+            limited = self.limits.check(self._now(), is_write(request))
+            if limited is not None:
+                raise _fault_error(limited)
             call = _Call(request, path, self._params(route, request), client)
             handler = self._handlers().get(route.id)
             if handler is None:
@@ -1171,7 +1183,15 @@ class CalendarEmulator:
                 part.request.body,
             )
             ok = inner.path.startswith(API_PREFIX)
-            answers.append((part.content_id, self._api(inner) if ok else _not_found().response()))
+            kind = self.part_fault()
+            fault = PART_FAULTS.get(kind or "")
+            if not ok:
+                answer = _not_found().response()
+            elif fault is None or fault.applied:
+                answer = self._api(inner)
+            if fault is not None:  # that part alone fails (after taking effect, or not)
+                answer = _fault_error(fault).response()
+            answers.append((part.content_id, answer))
         content_type, payload = encode_batch(answers)
         return Response(200, {"content-type": content_type}, payload)
 
@@ -2086,6 +2106,10 @@ class CalendarEmulator:
             else:
                 merged.append((s, e))
         return merged
+
+
+def _fault_error(fault: PartFault) -> ApiError:
+    return ApiError(fault.status, fault.reason, fault.message, domain=fault.domain)
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any], depth: int) -> dict[str, Any]:

@@ -142,3 +142,67 @@ def test_freebusy_over_a_day_still_answers(env: Env) -> None:
     day = {"timeMin": "2026-12-03T00:00:00Z", "timeMax": "2026-12-04T00:00:00Z"}
     answer = service(env).freebusy().query(body={**day, "items": [{"id": "primary"}]}).execute()
     assert len(answer["calendars"]["primary"]["busy"]) == 1
+
+
+# Faults on single calls: batch parts and per-user usage limits --------------------------------
+
+
+def _batch_inserts(env: Env, svc: Any, n: int) -> dict[str, tuple[Any, Any]]:
+    from googleapiclient.http import BatchHttpRequest
+
+    results: dict[str, tuple[Any, Any]] = {}
+    batch = BatchHttpRequest(
+        callback=lambda rid, resp, exc: results.__setitem__(rid, (resp, exc)),
+        batch_uri=env.batch_uri,
+    )
+    events = svc.events()
+    for i in range(n):
+        body = timed(at(3, 8 + i), id=f"part{i:05d}")
+        batch.add(events.insert(calendarId="primary", body=body), request_id=str(i))
+    batch.execute()
+    return results
+
+
+def test_single_parts_of_a_batch_fail_inside_a_200(env: Env) -> None:
+    from connectors.sandbox.wire import Faults
+
+    svc = service(env)
+    svc.colors().get().execute()  # signed in (a batch refreshes through a plain httplib2.Http)
+    kinds = {2: "rateLimitExceeded", 3: "backendError", 4: "backendErrorApplied", 5: "unavailable"}
+    env.sandbox.wire.reset(Faults(batch_parts=kinds))
+    results = _batch_inserts(env, svc, 6)
+    assert [e.status for e in env.sandbox.wire.log if "batch" in e.path] == [200]
+    statuses = {rid: (exc.status_code if exc else 200) for rid, (_, exc) in results.items()}
+    assert statuses == {"0": 200, "1": 403, "2": 500, "3": 500, "4": 503, "5": 200}
+    reason = json.loads(results["1"][1].content)["error"]["errors"][0]
+    assert (reason["domain"], reason["reason"]) == ("usageLimits", "rateLimitExceeded")
+    stored = {e["id"] for e in env.sandbox.google.events("primary")}
+    assert stored == {"part00000", "part00003", "part00005"}  # the applied 500 took effect
+
+
+def test_per_user_rate_limit_counts_every_part(env: Env) -> None:
+    google = env.sandbox.google
+    svc = service(env)
+    svc.colors().get().execute()  # signed in (a batch refreshes through a plain httplib2.Http)
+    google.limits.per_minute = 4
+    results = _batch_inserts(env, svc, 6)
+    failed = sorted(rid for rid, (_, exc) in results.items() if exc is not None)
+    assert failed == ["4", "5"]
+    error = json.loads(results["4"][1].content)["error"]["errors"][0]
+    assert (error["domain"], error["reason"]) == ("usageLimits", "rateLimitExceeded")
+    env.clock.advance(minutes=1)
+    google.limits.status = 429
+    assert len(_batch_inserts(env, svc, 1)) == 1  # a new minute: room again
+    google.limits.per_minute = 0
+    assert failure(svc.events().list(calendarId="primary")) == (429, "rateLimitExceeded")
+
+
+def test_quota_exceeded_makes_the_calendar_read_only_for_a_while(env: Env) -> None:
+    google = env.sandbox.google
+    svc = service(env)
+    google.limits.read_only_until = env.clock.now + timedelta(hours=3)
+    status, reason = failure(svc.events().insert(calendarId="primary", body=timed(at(3, 9))))
+    assert (status, reason) == (403, "quotaExceeded")
+    assert svc.events().list(calendarId="primary").execute()["items"] == []  # reads still work
+    env.clock.advance(hours=3)
+    assert svc.events().insert(calendarId="primary", body=timed(at(3, 9))).execute()["id"]
