@@ -201,3 +201,70 @@ def test_quota_exceeded_is_one_clear_line_then_a_later_run_converges(
     world.sync()
     assert max(_keys(world).values()) == 1
     assert world.sync()[0].actions == []
+
+
+# Case 4: cancelled events with only an id, and old ones gone from full lists -----------------
+
+
+def _live(world: Harness) -> list[dict[str, Any]]:
+    return [e for e in world.events() if e.get("extendedProperties")]
+
+
+def test_a_minimal_cancelled_entry_in_an_incremental_read_is_a_deletion(
+    env: Env, tmp_path: Path
+) -> None:
+    world = Harness(env, tmp_path)
+    world.sync()
+    gone = next(e for e in _live(world) if "draft" in str(e["extendedProperties"]))
+    env.sandbox.google.user_delete_event(world.calendar_id, gone["id"])
+    env.sandbox.wire.reset()
+    decision, _ = world.sync()  # reads {"id", "status": "cancelled"} and little else
+    assert not any(a.key == _key_of(gone) and isinstance(a, Create) for a in decision.actions)
+    assert world.env.sandbox.google.events(world.calendar_id, include_cancelled=True)
+    assert world.event(_key_of(gone))["status"] == "cancelled"
+    assert world.sync()[0].actions == []
+
+
+def test_after_a_410_a_purged_user_deletion_is_not_recreated(env: Env, tmp_path: Path) -> None:
+    world = Harness(env, tmp_path)
+    world.sync()
+    gone = next(e for e in _live(world) if "draft" in str(e["extendedProperties"]))
+    key = _key_of(gone)
+    env.sandbox.google.user_delete_event(world.calendar_id, gone["id"])
+    world.sync()  # careersync sees the deletion
+    before = Counter(_key_of(e) for e in _live(world))
+    env.clock.advance(days=40)  # the cancellation leaves full lists
+    env.sandbox.google.expire_sync_tokens()
+    listed = world.connector().service.events().list(calendarId=world.calendar_id, showDeleted=True)
+    assert gone["id"] not in {e["id"] for e in listed.execute()["items"]}
+    world.sync()  # 410, then a full re-read without the cancelled event
+    after = Counter(_key_of(e) for e in _live(world))
+    assert max(after.values()) == 1
+    assert key not in after  # the user's deletion holds
+    assert world.event(key)["status"] == "cancelled"
+    assert set(after) - set(before) <= {k for k in after if k.startswith("block:")}
+    assert world.sync()[0].actions == []
+
+
+def test_a_deletion_first_seen_after_a_410_and_a_purge_is_respected(
+    env: Env, tmp_path: Path
+) -> None:
+    """The user deletes a block; careersync next reads after the token expired and the
+    cancellation left full lists: only the state DB's record says the block existed."""
+    world = Harness(env, tmp_path)
+    world.sync()
+    gone = next(e for e in _live(world) if "draft" in str(e["extendedProperties"]))
+    key = _key_of(gone)
+    env.sandbox.google.user_delete_event(world.calendar_id, gone["id"])
+    env.clock.advance(days=40)
+    env.sandbox.google.expire_sync_tokens()
+    world.sync()
+    after = Counter(_key_of(e) for e in _live(world))
+    assert max(after.values()) == 1
+    assert key not in after
+    assert world.event(key)["status"] == "cancelled"
+    assert world.sync()[0].actions == []
+
+
+def _key_of(event: dict[str, Any]) -> str:
+    return str(event.get("extendedProperties", {}).get("private", {}).get("careersync_key", ""))

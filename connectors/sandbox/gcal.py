@@ -73,7 +73,11 @@ Known deviations from the real API:
   always the first instance. An open-ended series expands up to `timeMax`, else two years past
   max(now, its start). Changing a series keeps its exceptions as they were; `instances` of a
   one-off event lists the event itself.
-- Cancelled events keep every field (Google only guarantees `id`) and are never purged.
+- Cancelled events keep every field for `get` and are never purged (their ids stay taken:
+  an insert is a 409). Lists show them as Google only guarantees: incremental lists
+  (`syncToken`, `updatedMin`) give `kind`, `etag`, `id`, `status` (and `recurringEventId` /
+  `originalStartTime` of an instance) only, and full lists leave out events cancelled more
+  than `cancelled_retention` (30 days, a choice) ago, `showDeleted` or not.
   Instances of a recurring event share its etag unless they are exceptions.
 - `sequence` rises when start, end or recurrence change; a client-sent `sequence` is ignored.
 - Unknown body fields are dropped silently; type mismatches against the discovery schema are
@@ -689,6 +693,7 @@ class CalendarEmulator:
 
     service = "google"
     batch_limit = 50
+    cancelled_retention = timedelta(days=30)  # older cancelled events leave full lists
     forbidden_reason = "rateLimitExceeded"  # what an injected 403 says; tests may switch it
 
     def __init__(
@@ -1889,7 +1894,12 @@ class CalendarEmulator:
             out["nextPageToken"] = self._page_token(page[-1][0], snapshot, q.fingerprint)
         else:  # the last page; changes after the first page come with the next sync
             out["nextSyncToken"] = self._sync_token(cal, snapshot)
-        out["items"] = [self._render(body, zone) for _, body in page]
+        incremental = q.since is not None or q.updated_min is not None
+        out["items"] = [
+            _minimal(body) if incremental and body["status"] == "cancelled" else
+            self._render(body, zone)
+            for _, body in page
+        ]  # fmt: skip
         return out
 
     def _query(self, call: _Call, cal: _Calendar, *, expand: bool) -> _Query:
@@ -1919,10 +1929,13 @@ class CalendarEmulator:
         self, cal: _Calendar, q: _Query, records: list[_Event]
     ) -> Iterator[tuple[list[Any], dict[str, Any]]]:
         """(sort key, resource) of every series, instance or single event the query selects."""
+        purged = self._now() - self.cancelled_retention
         for ev in records:
             body = ev.body
             if q.since is not None and ev.seq <= q.since:
                 continue
+            if q.since is None and body["status"] == "cancelled" and _utc(body["updated"]) < purged:
+                continue  # old deletions drop out of full lists
             if q.updated_min is not None and _utc(body["updated"]) < q.updated_min:
                 continue
             if q.single and body.get("recurrence"):
@@ -2106,6 +2119,12 @@ class CalendarEmulator:
             else:
                 merged.append((s, e))
         return merged
+
+
+def _minimal(body: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled event as incremental lists give it: only what identifies it."""
+    keep = ("kind", "etag", "id", "status", "recurringEventId", "originalStartTime")
+    return {k: copy.deepcopy(body[k]) for k in keep if k in body}
 
 
 def _fault_error(fault: PartFault) -> ApiError:

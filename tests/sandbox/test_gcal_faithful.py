@@ -206,3 +206,41 @@ def test_quota_exceeded_makes_the_calendar_read_only_for_a_while(env: Env) -> No
     assert svc.events().list(calendarId="primary").execute()["items"] == []  # reads still work
     env.clock.advance(hours=3)
     assert svc.events().insert(calendarId="primary", body=timed(at(3, 9))).execute()["id"]
+
+
+# Cancelled events: only an id in incremental lists, gone from full lists when old ------------
+
+
+def test_incremental_lists_give_cancelled_events_as_little_more_than_an_id(env: Env) -> None:
+    svc = service(env)
+    events = svc.events()
+    made = events.insert(calendarId="primary", body=timed(at(3, 9), summary="x")).execute()
+    token = events.list(calendarId="primary").execute()["nextSyncToken"]
+    events.delete(calendarId="primary", eventId=made["id"]).execute()
+    changed = events.list(calendarId="primary", syncToken=token).execute()["items"]
+    assert changed == [
+        {
+            "kind": "calendar#event",
+            "etag": changed[0]["etag"],
+            "id": made["id"],
+            "status": "cancelled",
+        }
+    ]
+    full = events.get(calendarId="primary", eventId=made["id"]).execute()
+    assert (full["status"], full["summary"]) == ("cancelled", "x")  # get keeps the details
+
+
+def test_old_cancellations_leave_full_lists_but_keep_their_ids(env: Env) -> None:
+    svc = service(env)
+    events = svc.events()
+    old = events.insert(calendarId="primary", body=timed(at(3, 9))).execute()
+    events.delete(calendarId="primary", eventId=old["id"]).execute()
+    env.clock.advance(days=31)
+    recent = events.insert(calendarId="primary", body=timed(at(3, 10))).execute()
+    events.delete(calendarId="primary", eventId=recent["id"]).execute()
+    listed = events.list(calendarId="primary", showDeleted=True).execute()["items"]
+    assert [e["id"] for e in listed] == [recent["id"]]
+    assert listed[0]["start"]  # a full list shows a recent cancellation whole
+    assert events.get(calendarId="primary", eventId=old["id"]).execute()["status"] == "cancelled"
+    again = events.insert(calendarId="primary", body=timed(at(3, 9), id=old["id"]))
+    assert failure(again) == (409, "duplicate")
