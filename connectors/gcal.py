@@ -34,7 +34,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.http import BatchHttpRequest
 
 from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
-from connectors.gcal_errors import SERVICE, map_error
+from connectors.gcal_errors import SCOPE_FIX, SERVICE, map_error
 from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
     CALENDAR,
@@ -81,6 +81,9 @@ SCOPES = [
     # find the plan's calendar again after the state DB is lost, instead of making a second one
     "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
 ]
+# Only when the user names an existing calendar (the `calendar_id` setting): events on a
+# calendar careersync did not create are out of `calendar.app.created`'s reach.
+EVENTS_ANYWHERE = "https://www.googleapis.com/auth/calendar.events"
 BATCH = 50  # calls per batch request (Google's long-standing limit)
 PAGE = 2500  # events per list page (the maximum)
 CALENDAR_CURSOR = "calendar_id"
@@ -377,11 +380,16 @@ class CalendarConnector:
                     self._relink(item, cid, applied)
             if not again:
                 return
-            wait = max((p.retry_after for _, p in again if isinstance(p, RateLimited)), default=0)
+            limited = [p.retry_after for _, p in again if isinstance(p, RateLimited)]
+            wait = max(limited, default=0)
             if attempt == self.policy.attempts - 1 or wait > self.policy.max_retry_after:
-                raise again[0][1]
+                raise max((p for _, p in again), key=lambda p: getattr(p, "retry_after", 0.0))
+            if limited:  # Google's backoff for usage limits: 1, 2, 4... s, plus up to 1 s
+                wait = max(wait, min(2.0**attempt, self.policy.cap)) + self.policy.rng.random()
+            else:
+                wait = self.policy.backoff(attempt)
             self.policy.retries += 1
-            self.policy.sleep(wait + self.policy.backoff(attempt))
+            self.policy.sleep(wait)
             queue = [w for w, _ in again]
 
     def _batch(self, writes: Sequence[_Write]) -> list[tuple[_Write, Any, Exception | None]]:
@@ -500,7 +508,12 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 # Building it from settings and secrets -------------------------------------------------------
 
 
-CredentialCache = dict[tuple[str, str], Credentials]
+CredentialCache = dict[tuple[str, str, str], Credentials]
+
+
+def scopes_for(calendar_id: str | None) -> list[str]:
+    """The scopes to ask for: `SCOPES`, plus `calendar.events` if the user named a calendar."""
+    return [*SCOPES, EVENTS_ANYWHERE] if calendar_id else list(SCOPES)
 
 
 def credentials(
@@ -512,16 +525,26 @@ def credentials(
     across cycles instead of refreshed on each: an idle cycle then costs one request.
     """
     raw = secrets.require("google")
-    key = (raw, settings.google_token_uri)
+    key = (raw, settings.google_token_uri, settings.calendar_id or "")
     if cache is not None and key in cache:
         return cache[key]
+    needed = scopes_for(settings.calendar_id)
     try:
-        creds = Credentials.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
+        info = json.loads(raw)
+        creds = Credentials.from_authorized_user_info(info, needed)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, AttributeError) as exc:
         raise SecretError(
             "the stored Google credentials are not authorized-user JSON",
             "run `careersync auth google` again",
         ) from exc
+    granted = info.get("scopes")
+    if isinstance(granted, list) and not set(needed) <= set(granted):
+        raise AuthError(
+            SERVICE,
+            "the calendar_id setting names a calendar careersync did not create, and the"
+            " Google sign-in only allows calendars careersync creates",
+            SCOPE_FIX,
+        )
     refreshing: Credentials = creds.with_token_uri(settings.google_token_uri)
     if cache is not None:
         cache[key] = refreshing
