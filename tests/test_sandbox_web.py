@@ -116,3 +116,15 @@ def test_clicking_in_chromium_acts_as_the_user_and_syncs_back(
     record = w.records("google")[key]
     start = datetime.fromisoformat(moved["start"]["dateTime"])
     assert record.synced["start"]["dateTime"] == start.astimezone(LONDON).isoformat()
+
+
+def test_short_events_get_their_own_lane_so_titles_do_not_overlap() -> None:
+    from connectors.sandbox.web_page import Segment, _lanes
+
+    def seg(h: int, m: int, minutes: int) -> Segment:
+        start = datetime(2027, 3, 29, h, m, tzinfo=LONDON)
+        return Segment("c", {}, "block", start, start + timedelta(minutes=minutes))
+
+    # a 15-minute block is drawn 20 minutes tall, so the next one sits beside it
+    assert _lanes([seg(7, 0, 15), seg(7, 15, 75), seg(9, 0, 60)]) == [(0, 2), (1, 2), (0, 1)]
+    assert _lanes([seg(7, 0, 60), seg(7, 30, 60), seg(7, 45, 15)]) == [(0, 3), (1, 3), (2, 3)]
