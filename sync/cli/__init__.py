@@ -64,7 +64,8 @@ app = typer.Typer(
     help="Turn a career plan into Todoist tasks and Google Calendar focus blocks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
 

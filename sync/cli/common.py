@@ -11,13 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 
+from sync.cli.output import console as console
+from sync.cli.output import err_console as err_console
 from sync.loader import Loaded, load_plan
 from sync.settings import Settings, load_settings
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 
 @dataclass
