@@ -137,7 +137,7 @@ def test_agenda_shows_the_coming_blocks_day_by_day_read_only(served: Served) -> 
     code, text, _ = run(served, "agenda", str(served.plan))
     assert code == 0
     assert f"{first:%a %d %b %Y}" in text or f"{first + timedelta(days=1):%a %d %b %Y}" in text
-    assert "Book the exam" in text or "Work through the study guide" in text
+    assert "Book the exam  (book-exam)" in text or "study guide  (study)" in text
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # read-only
 
 
