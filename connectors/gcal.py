@@ -280,8 +280,10 @@ class CalendarConnector:
         texts: Mapping[str, str] | None = None,
         dry_run: bool = False,
         allow_mass_delete: bool = False,
+        pull_only: bool = False,
     ) -> CalendarDecision:
-        """Gather, sort the blocks, place what is missing, decide; writes nothing remote."""
+        """Gather, sort the blocks, place what is missing, decide; writes nothing remote.
+        With `pull_only` the safety checks judge only what a pull records (it deletes nothing)."""
         snapshot = self.gather(now, persist=not dry_run)
         records = self.store.records(plan.id, SERVICE)
         state = block_state(plan, records, snapshot, done, now)
@@ -290,7 +292,8 @@ class CalendarConnector:
         actions = decide_actions(items, records, snapshot, keep=history(now))
         if any(r.kind == "calendar" and r.deleted for r in snapshot.remotes.values()):
             actions = [a for a in actions if not is_write(a)]  # the user deleted the calendar
-        check_safety(actions, records, NAME, allow_mass_delete=allow_mass_delete)
+        checked = [a for a in actions if not is_write(a)] if pull_only else actions
+        check_safety(checked, records, NAME, allow_mass_delete=allow_mass_delete)
         due = {
             a.id: day
             for _, a in plan.actions()
