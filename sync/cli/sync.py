@@ -14,7 +14,7 @@ from rich.markup import escape
 from sync import engine
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
 from sync.lock import hold_lock
-from sync.model import Action, Create, Delete, Forget, Link, Rename, Update
+from sync.model import Action, Create, Delete, Forget, Link, Move, Rename, Update
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 AS_JSON: Any = typer.Option(False, "--json", help="Print the actions as JSON.")
@@ -80,6 +80,8 @@ def describe(service: str, action: Action) -> dict[str, Any]:
         entry |= {"op": "record", "status": action.status}
     elif isinstance(action, Forget):
         entry |= {"op": "forget"}
+    elif isinstance(action, Move):
+        entry |= {"op": "move", "kind": "task", "to": action.parent}
     elif isinstance(action, Rename):
         entry |= {"op": "rename", "from": action.old}
     return entry
@@ -96,6 +98,8 @@ def _line(entry: Mapping[str, Any]) -> str | None:
         return f"[yellow]~ update[/] {what}  ({', '.join(entry['changes'])})"
     if op == "delete":
         return f"[red]- delete[/] {what}"
+    if op == "move":
+        return f"[yellow]> move[/] {what} to {entry['to']}  (kept: its container is deleted)"
     if op == "rename":
         return f"[yellow]~ rename[/] {entry['from']} -> {key}  (its id changed; task kept)"
     if op == "record" and entry["status"] != "active":
@@ -126,7 +130,7 @@ def report(outcome: engine.Outcome, *, dry_run: bool, as_json: bool) -> None:
 def _summary(outcome: engine.Outcome, entries: Iterable[Mapping[str, Any]], dry_run: bool) -> None:
     ops = [e["op"] for e in entries]
     counts = ", ".join(
-        f"{ops.count(op)} to {op}" for op in ("create", "update", "delete") if op in ops
+        f"{ops.count(op)} to {op}" for op in ("create", "update", "move", "delete") if op in ops
     )
     if dry_run:
         console.print(f"dry run: {counts or 'nothing to change'}; nothing was written")
