@@ -64,7 +64,7 @@ def map_error(response: httpx.Response) -> RemoteError:
     body = body if isinstance(body, dict) else {}
     tag, message = body.get("error_tag", ""), body.get("error") or response.reason_phrase
     status = response.status_code
-    if status == 401 or tag == "AUTH_INSUFFICIENT_TOKEN_SCOPE":
+    if status == 401 or tag in ("AUTH_INVALID_TOKEN", "AUTH_INSUFFICIENT_TOKEN_SCOPE"):
         return AuthError(
             SERVICE,
             f"the API token was rejected ({message})",
@@ -269,16 +269,18 @@ class TodoistConnector:
     def _record_occurrences(
         self, previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
     ) -> None:
-        """A recurring task whose due date moved forward was completed once more."""
+        """Completions of recurring tasks since the last read (the completed-task endpoints
+        list none of them): the rise of `completed_count`, else one if the due moved forward."""
         for key, obj in current.items():
-            old = previous.get(key)
-            due, old_due = obj.get("due") or {}, (old or {}).get("due") or {}
-            if not (due.get("is_recurring") and old_due.get("date") and due.get("date")):
+            if not (obj.get("due") or {}).get("is_recurring"):
                 continue
             marked = remote_task(obj, {}, self.plan.id).key
-            if marked and str(due["date"])[:10] > str(old_due["date"])[:10]:
+            if marked and (n := _new_occurrences(previous.get(key), obj)):
                 at = datetime.fromisoformat(obj["updated_at"].replace("Z", "+00:00"))
-                self.store.add_occurrence(self.plan.id, marked.split(":", 1)[1], at)
+                for k in range(n):  # distinct instants: one row each
+                    self.store.add_occurrence(
+                        self.plan.id, marked.split(":", 1)[1], at - timedelta(microseconds=k)
+                    )
 
     def _snapshot(self, mirror: Mapping[str, Mapping[str, Any]]) -> Snapshot:
         records = self.store.records(self.plan.id, SERVICE)
@@ -339,6 +341,22 @@ class TodoistConnector:
         for batch in _chunks(commands, BATCH):
             self._send(batch, ids, temps, applied, recorded=False)
         return applied
+
+    def close_task(self, task_id: str) -> None:
+        """Complete one task as the user would in the app (`careersync done`); a recurring task
+        moves to its next date. One `/sync` command: its uuid makes a retry after a lost answer
+        safe."""
+        uid = str(uuid.uuid4())
+        command = {"type": "item_close", "uuid": uid, "args": {"id": task_id}}
+        status = (self._sync({"commands": [command]}).get("sync_status") or {}).get(uid)
+        if status != "ok":
+            error = status if isinstance(status, dict) else {}
+            tag = str(error.get("error_tag", "no answer"))
+            raise RemoteError(
+                SERVICE,
+                f"completing the task failed: {error.get('error', tag)} ({tag})",
+                "run `careersync sync` and try again" if tag.endswith("NOT_FOUND") else None,
+            )
 
     def _commands(self, actions: Iterable[Action], ids: dict[str, str]) -> Iterator[Pending]:
         for action in actions:
@@ -489,6 +507,15 @@ def _resolve(command: dict[str, Any], temps: Mapping[str, str]) -> dict[str, Any
         for k, v in command["args"].items()
     }
     return {**command, "args": args}
+
+
+def _new_occurrences(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> int:
+    count, before = new.get("completed_count"), (old or {}).get("completed_count", 0)
+    if isinstance(count, int) and isinstance(before, int):
+        return max(0, count - before)  # an undone completion lowers it: nothing to add
+    due, old_due = new.get("due") or {}, (old or {}).get("due") or {}
+    moved = old_due.get("date") and str(due.get("date"))[:10] > str(old_due["date"])[:10]
+    return 1 if moved else 0
 
 
 def _belongs(name: str, obj: Mapping[str, Any], project_id: str | None) -> bool:

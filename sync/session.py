@@ -46,13 +46,13 @@ def open_session(
     fresh = dry_run and not settings.state_db.exists()
     store = StateStore(None if fresh else settings.state_db)
     client = None
+    calendar = None
     try:
         todoist = None
         if settings.todoist_enabled:
             token = secrets.require("todoist")
             client = todoist_http(settings.todoist_api_url, todoist_transport)
             todoist = TodoistConnector(client, token, store, plan, policy=policy)
-        calendar = None
         if settings.google_enabled:
             calendar = connect(
                 settings, secrets, store, plan, http=google_http, policy=policy, cache=credentials
@@ -62,4 +62,6 @@ def open_session(
     finally:
         if client is not None:
             client.close()
+        if calendar is not None and google_http is None:
+            calendar.http.close()  # the connections the session opened
         store.close()

@@ -85,6 +85,31 @@ class StateStore:
             ) from exc
         self._depth = 0
 
+    @classmethod
+    def read_only(cls, path: Path) -> StateStore:
+        """Open an existing store for reading only: nothing is created, migrated or written
+        (views such as `agenda` use it). A missing file is a `StateError`."""
+        store = cls.__new__(cls)
+        store.path, store._depth = path, 0
+        try:
+            store.db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            store.db.execute("PRAGMA busy_timeout=5000")
+            version = store.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"{path}: the state database cannot be read ({exc})",
+                "run `careersync sync` for this plan first",
+            ) from exc
+        if version != len(MIGRATIONS):
+            store.close()
+            raise StateError(
+                f"{path} has schema {version}, this careersync reads {len(MIGRATIONS)}",
+                "run `careersync sync` (or upgrade careersync) first",
+            )
+        return store
+
     def close(self) -> None:
         self.db.close()
 
