@@ -9,14 +9,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sync.errors import UserError
+from sync.private import private_dir, private_file
 
 
 @contextmanager
 def hold_lock(home: Path) -> Iterator[Path]:
     """Hold `home/run.lock` so two schedulers never share one state; released on exit."""
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     path = home / "run.lock"
     with path.open("a+") as file:
+        private_file(path)
         try:
             _lock(file.fileno())
         except OSError:

@@ -9,7 +9,6 @@ the same idempotency keys). Schema changes go through `MIGRATIONS`, never drop-a
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from typing import Any
 
 from sync.errors import CareersyncError
 from sync.model import Action, Forget, Link, Record, Service, Status
+from sync.private import private_dir, private_file
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -67,10 +67,11 @@ class StateStore:
         """Open (or create, private to the user) the store at `path`; None: in memory only."""
         self.path = path
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(path.parent)
             if not path.exists():
                 path.touch(mode=0o600)
-            os.chmod(path, 0o600)
+            for journal in ("", "-wal", "-shm"):
+                private_file(path.with_name(path.name + journal))
         try:
             self.db = sqlite3.connect(
                 path or ":memory:", isolation_level=None, check_same_thread=False
@@ -191,6 +192,19 @@ class StateStore:
                 "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?)",
                 (plan_id, service, name, value),
             )
+
+    # Facts about the plan itself (the zone a plan without `timezone:` was pinned to) -------
+    def plan_value(self, plan_id: str, name: str) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM cursors WHERE plan_id = ? AND service = 'plan' AND name = ?",
+            (plan_id, name),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_plan_value(self, plan_id: str, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO cursors VALUES (?, 'plan', ?, ?)", (plan_id, name, value)
+        )
 
     # The remote mirror -------------------------------------------------------------------
     def mirror(self, plan_id: str, service: Service) -> dict[str, dict[str, Any]]:

@@ -27,6 +27,7 @@ from sync.cli import (
 )
 from sync.cli.common import AppState, err_console
 from sync.errors import CareersyncError
+from sync.private import private_umask
 
 
 class _Group(TyperGroup):
@@ -103,4 +104,5 @@ app.add_typer(sandbox.app, name="sandbox")
 
 
 def main() -> None:
+    private_umask()  # what careersync writes is the user's alone (sync.private)
     app(prog_name="careersync")

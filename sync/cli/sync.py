@@ -52,9 +52,9 @@ def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
 def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
     from sync.session import open_session  # the SDKs load only when needed
 
-    plan = load(ctx, path).plan
     settings = state(ctx).settings
     writes = not options.get("dry_run")
+    plan = load(ctx, path, pin=writes).plan
     lock = hold_lock(settings.home) if writes else nullcontext()
     with lock, open_session(settings, plan, dry_run=not writes) as session:
         return engine.run(
