@@ -34,7 +34,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.http import BatchHttpRequest
 
 from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
-from connectors.gcal_errors import SERVICE, map_error
+from connectors.gcal_errors import SERVICE, SignIn, map_error
 from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
     CALENDAR,
@@ -516,7 +516,7 @@ def credentials(
     if cache is not None and key in cache:
         return cache[key]
     try:
-        creds = Credentials.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
+        creds = SignIn.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, AttributeError) as exc:
         raise SecretError(
             "the stored Google credentials are not authorized-user JSON",
