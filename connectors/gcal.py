@@ -34,7 +34,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.http import BatchHttpRequest
 
 from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
-from connectors.gcal_errors import SERVICE, SignIn, map_error
+from connectors.gcal_errors import SCOPE_FIX, SERVICE, SignIn, map_error
 from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
     CALENDAR,
@@ -81,6 +81,9 @@ SCOPES = [
     # find the plan's calendar again after the state DB is lost, instead of making a second one
     "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
 ]
+# Only when the user names an existing calendar (the `calendar_id` setting): events on a
+# calendar careersync did not create are out of `calendar.app.created`'s reach.
+EVENTS_ANYWHERE = "https://www.googleapis.com/auth/calendar.events"
 BATCH = 50  # calls per batch request (Google's long-standing limit)
 PAGE = 2500  # events per list page (the maximum)
 CALENDAR_CURSOR = "calendar_id"
@@ -277,8 +280,10 @@ class CalendarConnector:
         texts: Mapping[str, str] | None = None,
         dry_run: bool = False,
         allow_mass_delete: bool = False,
+        pull_only: bool = False,
     ) -> CalendarDecision:
-        """Gather, sort the blocks, place what is missing, decide; writes nothing remote."""
+        """Gather, sort the blocks, place what is missing, decide; writes nothing remote.
+        With `pull_only` the safety checks judge only what a pull records (it deletes nothing)."""
         snapshot = self.gather(now, persist=not dry_run)
         records = self.store.records(plan.id, SERVICE)
         state = block_state(plan, records, snapshot, done, now)
@@ -287,7 +292,8 @@ class CalendarConnector:
         actions = decide_actions(items, records, snapshot, keep=history(now))
         if any(r.kind == "calendar" and r.deleted for r in snapshot.remotes.values()):
             actions = [a for a in actions if not is_write(a)]  # the user deleted the calendar
-        check_safety(actions, records, NAME, allow_mass_delete=allow_mass_delete)
+        checked = [a for a in actions if not is_write(a)] if pull_only else actions
+        check_safety(checked, records, NAME, allow_mass_delete=allow_mass_delete)
         due = {
             a.id: day
             for _, a in plan.actions()
@@ -377,11 +383,16 @@ class CalendarConnector:
                     self._relink(item, cid, applied)
             if not again:
                 return
-            wait = max((p.retry_after for _, p in again if isinstance(p, RateLimited)), default=0)
+            limited = [p.retry_after for _, p in again if isinstance(p, RateLimited)]
+            wait = max(limited, default=0)
             if attempt == self.policy.attempts - 1 or wait > self.policy.max_retry_after:
-                raise again[0][1]
+                raise max((p for _, p in again), key=lambda p: getattr(p, "retry_after", 0.0))
+            if limited:  # Google's backoff for usage limits: 1, 2, 4... s, plus up to 1 s
+                wait = max(wait, min(2.0**attempt, self.policy.cap)) + self.policy.rng.random()
+            else:
+                wait = self.policy.backoff(attempt)
             self.policy.retries += 1
-            self.policy.sleep(wait + self.policy.backoff(attempt))
+            self.policy.sleep(wait)
             queue = [w for w, _ in again]
 
     def _batch(self, writes: Sequence[_Write]) -> list[tuple[_Write, Any, Exception | None]]:
@@ -500,7 +511,12 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 # Building it from settings and secrets -------------------------------------------------------
 
 
-CredentialCache = dict[tuple[str, str], Credentials]
+CredentialCache = dict[tuple[str, str, str], Credentials]
+
+
+def scopes_for(calendar_id: str | None) -> list[str]:
+    """The scopes to ask for: `SCOPES`, plus `calendar.events` if the user named a calendar."""
+    return [*SCOPES, EVENTS_ANYWHERE] if calendar_id else list(SCOPES)
 
 
 def credentials(
@@ -512,16 +528,26 @@ def credentials(
     across cycles instead of refreshed on each: an idle cycle then costs one request.
     """
     raw = secrets.require("google")
-    key = (raw, settings.google_token_uri)
+    key = (raw, settings.google_token_uri, settings.calendar_id or "")
     if cache is not None and key in cache:
         return cache[key]
+    needed = scopes_for(settings.calendar_id)
     try:
-        creds = SignIn.from_authorized_user_info(json.loads(raw), SCOPES)  # type: ignore[no-untyped-call]
+        info = json.loads(raw)
+        creds = SignIn.from_authorized_user_info(info, needed)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, AttributeError) as exc:
         raise SecretError(
             "the stored Google credentials are not authorized-user JSON",
             "run `careersync auth google` again",
         ) from exc
+    granted = info.get("scopes")
+    if isinstance(granted, list) and not set(needed) <= set(granted):
+        raise AuthError(
+            SERVICE,
+            "the calendar_id setting names a calendar careersync did not create, and the"
+            " Google sign-in only allows calendars careersync creates",
+            SCOPE_FIX,
+        )
     refreshing: Credentials = creds.with_token_uri(settings.google_token_uri)
     if cache is not None:
         cache[key] = refreshing

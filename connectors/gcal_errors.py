@@ -26,6 +26,14 @@ AUTH_FIX = (
     "run `careersync auth google`; if this happens every week, the OAuth app is in Google's"
     ' "Testing" mode, whose sign-ins expire after 7 days: publish it in the Cloud console'
 )
+SCOPE_FIX = (
+    "run `careersync auth google` again to allow editing events in the calendar you named,"
+    " or remove the calendar_id setting to let careersync make its own calendar"
+)
+QUOTA_MESSAGE = (
+    "Calendar usage limits exceeded: Google keeps the calendar read-only for a few hours"
+)
+QUOTA_FIX = "nothing was lost; run again in a few hours (careersync run waits by itself)"
 T = TypeVar("T")
 
 
@@ -55,6 +63,8 @@ def map_error(exc: Exception) -> RemoteError:
         detail = str(exc.args[0]) if exc.args else "refresh failed"
         if getattr(exc, "retryable", False):
             return TransientError(SERVICE, f"sign-in server unavailable ({detail})")
+        if "invalid_scope" in detail:  # asked for more than the sign-in granted
+            return AuthError(SERVICE, "the Google sign-in lacks a permission", SCOPE_FIX)
         return AuthError(SERVICE, f"Google sign-in expired or was revoked ({detail})", AUTH_FIX)
     if isinstance(exc, RemoteError):
         return exc
@@ -72,10 +82,13 @@ def _http_error(exc: HttpError) -> RemoteError:
             "run `careersync auth google` and allow everything it asks for",
             status,
         )
-    if status == 429 or (status == 403 and "RateLimit" in reason):
-        return RateLimited(SERVICE, _retry_after(exc, 1.0), status)
     if status == 403 and reason in ("quotaExceeded", "dailyLimitExceeded"):
-        return RateLimited(SERVICE, 3600.0, status)  # the calendar is read-only for hours
+        # Google's abuse limits: the calendar is read-only for hours; a quick retry cannot help
+        # and nothing is for the user to fix, so it is transient (exit 1) with a clear line
+        return RateLimited(SERVICE, 3600.0, status, QUOTA_MESSAGE, QUOTA_FIX)
+    # rateLimitExceeded, userRateLimitExceeded, or any other per-user or project usage limit
+    if status == 429 or (status == 403 and _usage_limited(exc, reason)):
+        return RateLimited(SERVICE, _retry_after(exc, 1.0), status)
     if status >= 500:
         return TransientError(SERVICE, f"server error {status} ({message})", None, status)
     return RemoteError(SERVICE, f"request refused ({status} {reason}: {message})", None, status)
@@ -95,6 +108,16 @@ def _reason(exc: HttpError) -> str:
         return str(errors[0]["reason"])
     except (ValueError, KeyError, IndexError, TypeError):
         return ""
+
+
+def _usage_limited(exc: HttpError, reason: str) -> bool:
+    if reason.lower().endswith("ratelimitexceeded"):
+        return True
+    try:
+        errors = json.loads(exc.content.decode("utf-8"))["error"]["errors"]
+        return str(errors[0].get("domain")) == "usageLimits"
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return False
 
 
 def _retry_after(exc: HttpError, default: float) -> float:

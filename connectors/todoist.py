@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -21,13 +22,20 @@ from todoist_api_python._core.endpoints import API_URL
 from todoist_api_python.api import TodoistAPI
 
 from connectors.retry import RetryPolicy, retrying
-from connectors.todoist_map import remote_project, remote_section, remote_task, task_args
+from connectors.todoist_map import (
+    remote_project,
+    remote_section,
+    remote_task,
+    section_of,
+    task_args,
+)
 from sync.errors import AuthError, RateLimited, RemoteError, TransientError, UserError
 from sync.model import (
     Action,
     Applied,
     Create,
     Delete,
+    Move,
     Record,
     Remote,
     Service,
@@ -125,7 +133,6 @@ class TodoistConnector:
         self.store = store
         self.plan = plan
         self.policy = policy or RetryPolicy()
-        self.section_keys = {m.title: f"section:{m.id}" for m in plan.milestones}
         self.notices: list[str] = []  # one line each, for the user (a fallback taken ...)
         self._unsaved: tuple[Mirror, Mirror, str | None] | None = None
 
@@ -278,27 +285,41 @@ class TodoistConnector:
     def _snapshot(self, mirror: Mapping[str, Mapping[str, Any]]) -> Snapshot:
         records = self.store.records(self.plan.id, SERVICE)
         keys = {r.remote_id: k for k, r in records.items()}
+        items = [obj for name, obj in mirror.items() if name.startswith("item:")]
+        marks = {obj["id"]: remote_task(obj, {}, self.plan.id).key for obj in items}
+        for rid, marked in marks.items():  # marks first, so parents resolve
+            if marked and rid not in keys:
+                keys[rid] = marked
+        sections = self._section_keys(items, marks)
         remotes: dict[str, Remote] = {}
         for name, obj in mirror.items():
             kind = name.split(":", 1)[0]
             if kind == "project":
                 remote = remote_project(obj, self.plan.id)
             elif kind == "section":
-                remote = remote_section(obj, self.section_keys)
+                remote = remote_section(obj, keys.get(obj["id"]) or sections.get(obj["id"]))
             else:
                 continue
             remotes[remote.remote_id] = remote
             if remote.key and remote.remote_id not in keys:
                 keys[remote.remote_id] = remote.key
-        items = [obj for name, obj in mirror.items() if name.startswith("item:")]
-        for obj in items:  # marks first, so parents resolve
-            marked = remote_task(obj, {}, self.plan.id).key
-            if marked and obj["id"] not in keys:
-                keys[obj["id"]] = marked
         for obj in items:
             remote = remote_task(obj, keys, self.plan.id)
             remotes[remote.remote_id] = remote
         return Snapshot(remotes)
+
+    def _section_keys(
+        self, items: Iterable[Mapping[str, Any]], marks: Mapping[str, str | None]
+    ) -> dict[str, str]:
+        """Section id -> key, from the marked tasks inside: its checkpoint, else most of them."""
+        votes: dict[str, Counter[str]] = {}
+        for obj in items:
+            marked, sid = marks.get(obj["id"]), obj.get("section_id")
+            key = section_of(self.plan, marked) if marked and sid else None
+            if key and sid:
+                weight = 1000 if marked and marked.startswith("checkpoint:") else 1
+                votes.setdefault(sid, Counter())[key] += weight
+        return {sid: counts.most_common(1)[0][0] for sid, counts in votes.items()}
 
     # Writing -----------------------------------------------------------------------------
     def replay(self) -> Applied:
@@ -347,6 +368,9 @@ class TodoistConnector:
                 )
             elif isinstance(action, Update):
                 yield from self._update(action, ids)
+            elif isinstance(action, Move):
+                args = {"id": action.remote_id, **self._place(action.parent, ids)}
+                yield _pending({"type": "item_move", "args": args}, action.key, "move")
             elif isinstance(action, Delete):
                 kind = {"project": "project", "section": "section"}.get(action.kind, "item")
                 yield _pending(
@@ -444,8 +468,10 @@ class TodoistConnector:
             error = status or {}
             tag = str(error.get("error_tag", "no answer"))
             if tag.endswith("NOT_FOUND"):  # NOT_FOUND, ITEM_NOT_FOUND, PROJECT_NOT_FOUND ...
+                if op == "move":
+                    return  # the task is gone already: nothing left to keep
                 if op == "delete":
-                    self.store.remove(plan_id, SERVICE, key)
+                    self.store.remove(plan_id, SERVICE, key, command["args"]["id"])
                 else:
                     self.store.set_status(plan_id, SERVICE, key, "dismissed", None)
                 return
@@ -463,7 +489,7 @@ class TodoistConnector:
             rid = command["args"].get("id") or ids[key]
             self.store.put(plan_id, SERVICE, Record(key, rid, meta["synced"]))
         elif op == "delete":
-            self.store.remove(plan_id, SERVICE, key)
+            self.store.remove(plan_id, SERVICE, key, command["args"]["id"])
 
 
 def _pending(

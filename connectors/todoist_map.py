@@ -4,7 +4,7 @@ One project per plan (its description carries the vision), a section per milesto
 checkpoint task per milestone due on its date, a task per action and a subtask per checklist item.
 Everything careersync creates ends its description with a marker, `[careersync PLAN KEY]`, so
 its own objects are recognised even when the state DB is lost; sections have no description and
-are recognised by name inside the plan's project.
+are recognised only through the marked tasks inside them (its checkpoint first), never by name.
 """
 
 from __future__ import annotations
@@ -188,14 +188,26 @@ def remote_task(obj: Mapping[str, Any], keys: Mapping[str, str], plan_id: str) -
         completed_at=_timestamp(completed) if completed else None,
         deleted=bool(obj.get("is_deleted")),
         raw=obj,
+        container=obj.get("parent_id") or obj.get("section_id") or obj.get("project_id"),
     )
 
 
-def remote_section(obj: Mapping[str, Any], section_keys: Mapping[str, str]) -> Remote:
+def section_of(plan: Plan, key: str) -> str | None:
+    """The milestone section a careersync task key belongs to in `plan` (None: not in it)."""
+    kind, _, rest = key.partition(":")
+    if kind == "checkpoint":
+        return f"section:{rest}" if any(m.id == rest for m in plan.milestones) else None
+    action = rest.split(":")[0]
+    return next((f"section:{m.id}" for m, a in plan.actions() if a.id == action), None)
+
+
+def remote_section(obj: Mapping[str, Any], key: str | None) -> Remote:
+    """A section; its `key` comes from the marked tasks inside it (sections carry no marker)."""
     return Remote(
         remote_id=obj["id"],
         kind="section",
-        key=section_keys.get(obj["name"]),
+        key=key,
+        container=obj.get("project_id"),
         fields={"name": obj["name"], "order": obj.get("section_order")},
         deleted=bool(obj.get("is_deleted")) or bool(obj.get("is_archived")),
         raw=obj,

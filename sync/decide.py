@@ -7,7 +7,8 @@ The conflict rules, field by field and three-way:
   the user un-completes is open again), a user deletion is respected (the item is "dismissed", not recreated), a user edit to a field the
   plan did not change survives;
 - an item removed from the plan is deleted remotely unless it is completed or `keep` says it is
-  history (a past focus block);
+  history (a past focus block); what is inside a deleted section or task and must outlive it
+  (the user's own tasks, completed history) is moved out first;
 - a remote object that carries careersync's marker but is unknown to the state is re-linked (the
   state was lost, or a create landed but its answer did not), so nothing is ever created twice;
   surplus copies of one key are deleted;
@@ -28,6 +29,7 @@ from sync.model import (
     Forget,
     Item,
     Link,
+    Move,
     Record,
     Remote,
     Rename,
@@ -80,7 +82,9 @@ def decide(
 
     owned = {r.remote_id for r in records.values()}
     owned |= {a.remote_id for a in actions if isinstance(a, Link | Update | Delete)}
-    return actions + _surplus(snapshot, owned, keep)
+    names = {item.key: item.fields.get("name") for item in items if item.kind == "section"}
+    actions += _surplus(snapshot, owned, keep, names)
+    return _keep_contents(actions, snapshot, records)
 
 
 def renames(items: Iterable[Item], records: Mapping[str, Record]) -> dict[str, str]:
@@ -144,8 +148,14 @@ def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
     return []
 
 
-def _surplus(snapshot: Snapshot, owned: set[str], keep: Keep) -> list[Action]:
-    """Remote objects marked as ours that nothing owns: duplicates and orphans of a lost state."""
+def _surplus(
+    snapshot: Snapshot, owned: set[str], keep: Keep, names: Mapping[str, Any]
+) -> list[Action]:
+    """Remote objects marked as ours that nothing owns: duplicates and orphans of a lost state.
+
+    A section is known only through the tasks inside it, so one the user renamed (or made, and
+    moved careersync's tasks into) is left alone.
+    """
     return [
         Delete(remote.key, remote.remote_id, remote.kind)
         for remote in snapshot.remotes.values()
@@ -154,7 +164,47 @@ def _surplus(snapshot: Snapshot, owned: set[str], keep: Keep) -> list[Action]:
         and not remote.deleted
         and remote.completed_at is None  # completed history is kept
         and not keep(Record(remote.key, remote.remote_id, remote.fields))  # so is other history
+        and (remote.kind != "section" or names.get(remote.key) == remote.fields.get("name"))
     ]
+
+
+def _keep_contents(
+    actions: list[Action], snapshot: Snapshot, records: Mapping[str, Record]
+) -> list[Action]:
+    """Before a section or task is deleted (Todoist deletes what is inside with it), move out
+    every task inside that is not deleted too: the user's own, completed history, careersync
+    tasks that stay. They go into the kept copy of a duplicate, else the nearest container that
+    stays."""
+    deletes = [a for a in actions if isinstance(a, Delete)]
+    gone = {a.remote_id for a in deletes}
+    moving = {a.remote_id for a in actions if isinstance(a, Update) and "parent" in a.changes}
+    removed = {
+        a.key for a in deletes if a.key in records and records[a.key].remote_id == a.remote_id
+    }
+    known = set(records) | {a.key for a in actions if isinstance(a, Create | Update | Link)}
+    known -= removed
+
+    def target(rid: str) -> str:
+        remote = snapshot.remotes.get(rid)
+        if remote is None:
+            return "project"
+        if remote.key in known and remote.key is not None:
+            return remote.key  # a duplicate: into the copy that is kept
+        container = snapshot.remotes.get(remote.container or "")
+        if container is None or container.key is None:
+            return "project"
+        return target(container.remote_id) if container.remote_id in gone else container.key
+
+    moves: list[Action] = [
+        Move(remote.key or f"yours:{remote.remote_id}", remote.remote_id, target(remote.container))
+        for remote in snapshot.remotes.values()
+        if remote.kind == "task"
+        and remote.container in gone
+        and remote.remote_id not in gone | moving
+        and not remote.deleted
+    ]
+    others = [a for a in actions if not isinstance(a, Delete)]
+    return others + moves + list(deletes)
 
 
 _MISSING: Any = object()

@@ -47,6 +47,7 @@ class CalendarSide(Protocol):
         texts: Mapping[str, str],
         dry_run: bool,
         allow_mass_delete: bool,
+        pull_only: bool = False,
     ) -> tuple[list[Action], dict[str, date], tuple[Risk, ...]]: ...
 
     def apply(self, actions: Sequence[Action]) -> Applied: ...
@@ -122,12 +123,14 @@ def run(
             texts=texts,
             dry_run=dry_run,
             allow_mass_delete=allow_mass_delete,
+            pull_only=pull_only,
         )
     if todoist is not None and snapshot is not None:
         records = store.records(plan.id, "todoist")
         desired = todoist_items(plan, due=due, texts=texts)
         actions = decide(desired, records, snapshot, keep=lambda r: r.status == "completed")
-        check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
+        checked = [a for a in actions if not is_write(a)] if pull_only else actions
+        check_safety(checked, records, "Todoist", allow_mass_delete=allow_mass_delete)
         outcome.actions["todoist"] = actions
         outcome.notices += todoist.notices
     if dry_run:

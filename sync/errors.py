@@ -80,11 +80,18 @@ class AuthError(RemoteError):
 class RateLimited(RemoteError):
     """The service asked us to slow down; `retry_after` is in seconds."""
 
-    def __init__(self, service: str, retry_after: float, status: int = 429) -> None:
+    def __init__(
+        self,
+        service: str,
+        retry_after: float,
+        status: int = 429,
+        message: str | None = None,
+        fix: str | None = None,
+    ) -> None:
         super().__init__(
             service,
-            f"rate limited (retry after {retry_after:g}s)",
-            "wait and run again; careersync run backs off by itself",
+            message or f"rate limited (retry after {retry_after:g}s)",
+            fix or "wait and run again; careersync run backs off by itself",
             status,
         )
         self.retry_after = retry_after

@@ -41,6 +41,7 @@ class Remote:
     completed_at: datetime | None = None
     deleted: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    container: str | None = None  # remote id of its parent task, section or project
 
     @property
     def is_open(self) -> bool:
@@ -119,6 +120,16 @@ class Forget:
 
 
 @dataclass(frozen=True)
+class Move:
+    """Move a remote task (the user's, or completed history) out of a container being deleted,
+    under the container `parent` (a key: `project`, a section or a task)."""
+
+    key: str  # its own key, or `yours:<remote id>` for one careersync did not create
+    remote_id: str
+    parent: str
+
+
+@dataclass(frozen=True)
 class Rename:
     """State-only: the item `old` is now `key` (an action's id changed; its task is kept)."""
 
@@ -126,7 +137,7 @@ class Rename:
     old: str
 
 
-Action = Create | Update | Delete | Link | Forget | Rename
+Action = Create | Update | Delete | Move | Link | Forget | Rename
 
 
 @dataclass
@@ -137,7 +148,7 @@ class Applied:
     errors: list[str] = field(default_factory=list)
 
 
-WRITES = (Create, Update, Delete)
+WRITES = (Create, Update, Delete, Move)
 
 
 def is_write(action: Action) -> bool:

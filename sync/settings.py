@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     """Place focus blocks in Google Calendar."""
 
     calendar_id: str | None = None
-    """Use this existing calendar for the plan instead of creating "Career plan: <title>"."""
+    """Use this existing calendar for the plan instead of creating "Career plan: <title>"
+    (needs `careersync auth google` again: Google's calendar.events permission)."""
 
     busy_calendars: list[str] = ["primary"]
     """The user's own calendars whose busy time focus blocks must avoid."""

@@ -294,10 +294,14 @@ class StateStore:
                 (new_id, plan_id, old_id),
             )
 
-    def remove(self, plan_id: str, service: Service, key: str) -> None:
+    def remove(
+        self, plan_id: str, service: Service, key: str, remote_id: str | None = None
+    ) -> None:
+        """Drop a key's record; with `remote_id`, only if it still names that remote object."""
         self.db.execute(
-            "DELETE FROM records WHERE plan_id = ? AND service = ? AND key = ?",
-            (plan_id, service, key),
+            "DELETE FROM records WHERE plan_id = ? AND service = ? AND key = ?"
+            " AND (? IS NULL OR remote_id = ?)",
+            (plan_id, service, key, remote_id, remote_id),
         )
 
     # Cursors (sync tokens, created container ids) ----------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from connectors.sandbox import TODOIST_TOKEN, Sandbox
 from connectors.sandbox.server import SandboxServer
 from sync.agenda import agenda
+from sync.errors import SafetyError
 from sync.state import StateStore
 from tests.test_cli import careersync
 from tests.world import World
@@ -136,7 +137,7 @@ def test_agenda_shows_the_coming_blocks_day_by_day_read_only(served: Served) -> 
     code, text, _ = run(served, "agenda", str(served.plan))
     assert code == 0
     assert f"{first:%a %d %b %Y}" in text or f"{first + timedelta(days=1):%a %d %b %Y}" in text
-    assert "Book the exam" in text or "Work through the study guide" in text
+    assert "Book the exam  (book-exam)" in text or "study guide  (study)" in text
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # read-only
 
 
@@ -201,3 +202,20 @@ def test_agenda_keeps_wall_times_across_a_clock_change(tmp_path: Path) -> None:
     assert offsets == {timedelta(0), timedelta(hours=1)}
     milestone = next(e for e in entries if e.kind == "milestone")
     assert (milestone.day, milestone.title) == (date(2027, 3, 27), "Pass the certification")
+
+
+def test_a_pull_after_finishing_most_work_records_it_and_keeps_the_guards(tmp_path: Path) -> None:
+    world = World(tmp_path, text=small_plan(date(2027, 3, 22)), google=True)
+    world.now = datetime(2027, 3, 22, 5, tzinfo=UTC)
+    world.sync()
+    for key in ("task:book-exam", "task:study", "task:write-talk"):
+        world.sandbox.todoist.user_complete(world.task(key)["id"])
+    world.sync(pull_only=True)  # its blocks would go, but a pull deletes nothing: no guard
+    assert world.records()["task:study"].completed_at is not None
+    with pytest.raises(SafetyError, match="would delete"):
+        world.sync()  # a sync that deletes them still asks first
+    calendar = world.records("google")["calendar"].remote_id
+    for event in world.sandbox.google.events(calendar):
+        world.sandbox.google.user_delete_event(calendar, event["id"])
+    with pytest.raises(SafetyError, match="look deleted remotely"):
+        world.sync(pull_only=True)  # a side that looks emptied is still refused on a pull

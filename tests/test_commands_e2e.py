@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def test_demo_runs_on_the_sandbox(tmp_path: Path) -> None:
     assert "careersync auth todoist" in out  # what to run for real accounts
     assert "Learn the basics of" in out  # the status view
     assert "next focus blocks" in out
+    assert "on a simulated clock from" in out  # the demo says what its time is
+    assert re.search(r"http://127\.0\.0\.1:8765/\?week=\d{4}-\d\d-\d\d", out)  # where it stopped
     report = tmp_path / "demo" / "report.html"
     assert report.exists()
     assert "<svg" in report.read_text()

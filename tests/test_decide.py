@@ -168,7 +168,27 @@ RULES = [
         Side(deleted=True),
         [Link(KEY, "r1", {"title": "old"}, "dismissed")],
     ),
-    ("completed history is never touched again", "new", Kept(status="completed"), Side(), []),
+    (
+        "completed history is never touched again",
+        "new",
+        Kept(status="completed"),
+        Side(completed=True),
+        [],
+    ),
+    (
+        "the user un-completed it: the action is open again, with the plan's words",
+        "new",
+        Kept(status="completed"),
+        Side(),
+        [Update(item("new"), "r1", {"title": "new"})],
+    ),
+    (
+        "un-completed with nothing else changed: recorded as active again",
+        "old",
+        Kept(status="completed"),
+        Side(),
+        [Link(KEY, "r1", {"title": "old"})],
+    ),
     (
         "a dismissed item stays dismissed, even after a plan edit",
         "new",

@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from connectors.sandbox import Sandbox
 from tests.browser import page
 
 REPO = Path(__file__).resolve().parent.parent
@@ -153,13 +154,17 @@ def test_the_readme_newcomer_path_end_to_end(tmp_path: Path) -> None:
             browser.wait_for_load_state()
             assert "completed: Work through the study guide" in browser.inner_text(".note")
         pulled = shell.run("careersync pull plan.yaml").stdout
-        assert pulled.startswith("pulled: 1 completions recorded")
+        assert re.match(r"pulled: [1-9]\d* completions recorded", pulled)  # with its checklist
         status = shell.run("careersync status plan.yaml").stdout
         assert status.startswith("Lead a data engineering team: 100% done")
     finally:
         server.send_signal(signal.SIGTERM)
         stopped = server.communicate(timeout=30)[0]
     assert "sandbox stopped; data saved" in stopped
+    saved = Sandbox()  # what the page did is in the data the next `sandbox serve` opens
+    saved.load(home / "careersync-sandbox" / "sandbox" / "state.json")
+    tasks = saved.todoist.tasks(include_completed=True)
+    assert next(t for t in tasks if t["content"] == "Work through the study guide")["checked"]
     shell.transcript.append(f"(plan visible in the sandbox page {visible:.1f}s after the copy)")
     (tmp_path / "transcript.txt").write_text("\n".join(shell.transcript) + "\n")
     print("\n".join(shell.transcript))

@@ -116,3 +116,35 @@ def test_clicking_in_chromium_acts_as_the_user_and_syncs_back(
     record = w.records("google")[key]
     start = datetime.fromisoformat(moved["start"]["dateTime"])
     assert record.synced["start"]["dateTime"] == start.astimezone(LONDON).isoformat()
+
+
+def test_short_events_get_their_own_lane_so_titles_do_not_overlap() -> None:
+    from connectors.sandbox.web_page import Segment, _lanes
+
+    def seg(h: int, m: int, minutes: int) -> Segment:
+        start = datetime(2027, 3, 29, h, m, tzinfo=LONDON)
+        return Segment("c", {}, "block", start, start + timedelta(minutes=minutes))
+
+    # a 15-minute block is drawn 20 minutes tall, so the next one sits beside it
+    assert _lanes([seg(7, 0, 15), seg(7, 15, 75), seg(9, 0, 60)]) == [(0, 2), (1, 2), (0, 1)]
+    assert _lanes([seg(7, 0, 60), seg(7, 30, 60), seg(7, 45, 15)]) == [(0, 3), (1, 3), (2, 3)]
+
+
+def test_a_day_later_keeps_the_wall_time_across_the_clock_change(
+    world: tuple[World, str],
+) -> None:
+    w, url = world
+    google = w.sandbox.google
+    friday = datetime(2027, 3, 26, 7, 30, tzinfo=UTC)  # 07:30 GMT in London
+    event = google.add_busy(friday, friday + timedelta(minutes=45), "Run")
+    form = {"calendar": "primary", "event": event, "op": "move", "minutes": "1440"}
+    for _ in range(3):  # Saturday, Sunday (the change, at 01:00), Monday
+        assert httpx.post(f"{url}/ui/event", data=form).status_code == 303
+    moved = next(e for e in google.events("primary") if e["id"] == event)
+    start = datetime.fromisoformat(moved["start"]["dateTime"].replace("Z", "+00:00"))
+    assert start == datetime(2027, 3, 29, 6, 30, tzinfo=UTC)  # 07:30 BST
+    form["minutes"] = "-60"
+    httpx.post(f"{url}/ui/event", data=form)
+    moved = next(e for e in google.events("primary") if e["id"] == event)
+    end = datetime.fromisoformat(moved["end"]["dateTime"].replace("Z", "+00:00"))
+    assert end == datetime(2027, 3, 29, 6, 15, tzinfo=UTC)  # an hour earlier, 45 minutes long

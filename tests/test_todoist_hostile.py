@@ -273,3 +273,84 @@ def test_renaming_an_action_id_keeps_its_task_and_completion(world: World) -> No
         "[careersync eng-manager task:managers-path]"
     )
     assert world.sync().changes == 0
+
+
+# 2: the user's own items inside careersync's project are never deleted ---------------------------
+
+
+def remove_milestone(world: World, mid: str, nxt: str) -> None:
+    start, end = world.text.index(f"  - id: {mid}\n"), world.text.index(f"  - id: {nxt}\n")
+    world.text = world.text[:start] + world.text[end:]
+    world.text = world.text.replace(f", {mid}]", "]")
+
+
+def test_removing_a_milestone_keeps_the_users_items_and_completed_history(world: World) -> None:
+    world.sync()
+    todoist = world.sandbox.todoist
+    section = world.records()["section:interviewing"].remote_id
+    shadow = world.task("task:shadow-interviews")["id"]
+    training = world.task("task:interview-training")["id"]
+    mine = todoist.user_add_task(world.project_id(), "My own interview notes", section_id=section)
+    under = todoist.user_add_task(world.project_id(), "Ask Sam for tips", parent_id=shadow)
+    todoist.user_complete(training)
+    world.sync()
+
+    remove_milestone(world, "interviewing", "manager-role")
+    world.sync()
+    kept = {t["id"]: t for t in todoist.tasks(include_completed=True)}
+    assert {mine, under, training} <= set(kept)
+    assert all(kept[t]["project_id"] == world.project_id() for t in (mine, under, training))
+    assert kept[training]["checked"] is True
+    assert shadow not in kept  # careersync's own open task went with its milestone
+    assert section not in {s["id"] for s in todoist.sections(world.project_id())}
+    assert world.sync().changes == 0
+
+
+def test_an_action_leaving_the_plan_keeps_the_users_subtask(world: World) -> None:
+    world.sync()
+    todoist = world.sandbox.todoist
+    guide = world.task("task:feedback-guide")["id"]
+    under = todoist.user_add_task(world.project_id(), "Ask HR for examples", parent_id=guide)
+    world.edit(
+        "      - id: feedback-guide\n        title: Write my own guide to giving feedback\n"
+        "        effort: 2h\n        after: [read-managers-path]\n",
+        "",
+    )
+    world.sync()
+    kept = {t["id"]: t for t in todoist.tasks()}
+    assert guide not in kept
+    assert kept[under]["section_id"] == world.records()["section:foundations"].remote_id
+    assert kept[under]["parent_id"] is None
+    assert world.sync().changes == 0
+
+
+# 3: sections are recognised through the marked tasks inside them, never by name -------------------
+
+
+def test_a_users_section_named_like_a_milestone_is_left_alone(world: World) -> None:
+    world.sync()
+    todoist = world.sandbox.todoist
+    own = todoist.user_add_section(world.project_id(), "Mentor two junior engineers")
+    task = todoist.user_add_task(world.project_id(), "Coffee with Alex", section_id=own)
+    out = world.sync()
+    assert out.changes == 0
+    assert own in {s["id"] for s in todoist.sections(world.project_id())}
+    assert task in {t["id"] for t in todoist.tasks()}
+
+
+def test_two_milestones_with_one_title_survive_a_lost_state(world: World) -> None:
+    world.edit("title: Mentor two junior engineers", "title: Join the hiring panel")
+    world.sync()
+    todoist = world.sandbox.todoist
+    todoist.user_complete(world.task("task:interview-training")["id"])
+    todoist.user_complete(world.task("task:find-mentees")["id"])
+    world.sync()
+    before = todoist.tasks(include_completed=True)
+    sections = todoist.sections(world.project_id())
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        (world.home / name).unlink(missing_ok=True)
+    out = world.sync()
+    assert not [a for a in out.actions["todoist"] if type(a).__name__ in ("Create", "Delete")]
+    assert todoist.sections(world.project_id()) == sections
+    assert {t["id"] for t in todoist.tasks(include_completed=True)} == {t["id"] for t in before}
+    assert world.sync().changes == 0

@@ -44,6 +44,7 @@ class Sandbox:
             refresh_token=GOOGLE_CLIENT["refresh_token"],
         )
         self.wire = Wire([self.todoist, self.google], latency)
+        self.google.part_fault = lambda: self.wire.part_fault("google")
 
     # In-process clients -------------------------------------------------------------------
     def httpx_client(self) -> httpx.Client:

@@ -19,8 +19,20 @@ Emulated:
   authorization_code grants), `/o/oauth2/auth` (answers at once with a redirect carrying a
   code, as if the user consented), `/revoke`; Bearer tokens checked on every call, with scopes.
 - Partial responses (`fields=`).
+- Faults of single calls (`gcal_faults.py`): a batch part alone failing inside the 200
+  (`Faults.batch_parts` / `part_fraction` on the wire: 403 `rateLimitExceeded` /
+  `userRateLimitExceeded` / `quotaExceeded`, 429, 500, 503, or a 500 after the call took
+  effect), and one user's usage limits (`limits.per_minute`, every part counting; 403 or 429
+  `rateLimitExceeded` in domain `usageLimits`; `limits.read_only_until`: writes get 403
+  `quotaExceeded`). Both are off unless set.
 
 Choices on the points gcal.md marks UNCONFIRMED (§11):
+- A call that only `calendar.app.created` allows reaches only calendars this OAuth client made
+  through the API (not primary, not ones the user made); others answer 403
+  `insufficientPermissions` (`gcal_scopes.py`). freeBusy and calendarList.list are outside that
+  scope (the discovery document), so they need `calendar.freebusy` / `calendarlist.readonly`.
+- Type-confused bodies are 400 `invalid`: a null member of an array (`overrides: [null]`,
+  freeBusy `items: [null]`), and a calendar `timeZone` of null, "" or a non-string.
 - Repeated `privateExtendedProperty` / `sharedExtendedProperty` constraints are AND'ed (the
   discovery document's wording); the extended-properties guide says OR. Callers that send one
   constraint per request are safe either way.
@@ -51,8 +63,7 @@ Choices on the points gcal.md marks UNCONFIRMED (§11):
 
 Known deviations from the real API:
 - One user, who owns every calendar; no attendees' copies, ACLs, invitations or notifications
-  (`sendUpdates` is accepted and ignored); `calendar.app.created` grants what its discovery
-  scope lists allow, not only calendars this client created.
+  (`sendUpdates` is accepted and ignored).
 - Not emulated (501 `notImplemented`): acl.*, events import/move/quickAdd/watch, calendarList
   insert/watch, channels, calendars.transferOwnership, settings.watch. calendarList has no
   sync tokens; `minAccessRole` and `showDeleted` are accepted and ignored there.
@@ -62,7 +73,11 @@ Known deviations from the real API:
   always the first instance. An open-ended series expands up to `timeMax`, else two years past
   max(now, its start). Changing a series keeps its exceptions as they were; `instances` of a
   one-off event lists the event itself.
-- Cancelled events keep every field (Google only guarantees `id`) and are never purged.
+- Cancelled events keep every field for `get` and are never purged (their ids stay taken:
+  an insert is a 409). Lists show them as Google only guarantees: incremental lists
+  (`syncToken`, `updatedMin`) give `kind`, `etag`, `id`, `status` (and `recurringEventId` /
+  `originalStartTime` of an instance) only, and full lists leave out events cancelled more
+  than `cancelled_retention` (30 days, a choice) ago, `showDeleted` or not.
   Instances of a recurring event share its etag unless they are exceptions.
 - `sequence` rises when start, end or recurrence change; a client-sent `sequence` is ignored.
 - Unknown body fields are dropped silently; type mismatches against the discovery schema are
@@ -97,7 +112,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import googleapiclient
 
 from connectors.sandbox.gcal_batch import BatchFormatError, encode_batch, parse_batch
-from connectors.sandbox.wire import Request, Response
+from connectors.sandbox.gcal_faults import PART_FAULTS, PartFault, UsageLimits
+from connectors.sandbox.gcal_scopes import app_created_only, may_reach
+from connectors.sandbox.wire import Request, Response, is_write
 
 __all__ = ["ApiError", "CalendarEmulator"]
 
@@ -530,6 +547,8 @@ def _check(value: Any, schema: dict[str, Any], where: str) -> None:
         raise _bad(f"Invalid value for: {where}")
     if kind == "array":
         for i, item in enumerate(value):
+            if item is None:  # a null member of an array is no value at all
+                raise _bad(f"Invalid value for: {where}[{i}]")
             _check(item, schema.get("items", {}), f"{where}[{i}]")
     elif kind == "object":
         props = schema.get("properties", {})
@@ -595,6 +614,7 @@ class _Call:
     request: Request
     path: dict[str, str]
     params: dict[str, Any]
+    client: str | None = None  # the OAuth client whose token made the call
 
     def body(self) -> dict[str, Any]:
         try:
@@ -652,6 +672,7 @@ class _Calendar:
     events: dict[str, _Event] = field(default_factory=dict)
     updated: str = ""
     etag: str = ""
+    creator: str | None = None  # the OAuth client that made it through the API (None: the user)
 
     @property
     def id(self) -> str:
@@ -672,6 +693,7 @@ class CalendarEmulator:
 
     service = "google"
     batch_limit = 50
+    cancelled_retention = timedelta(days=30)  # older cancelled events leave full lists
     forbidden_reason = "rateLimitExceeded"  # what an injected 403 says; tests may switch it
 
     def __init__(
@@ -686,6 +708,8 @@ class CalendarEmulator:
     ) -> None:
         self.clock = clock
         self.client_id, self.client_secret = client_id, client_secret
+        self.limits = UsageLimits()  # per-user rate limits and quotaExceeded (gcal_faults)
+        self.part_fault: Callable[[], str | None] = lambda: None  # the wire's, in a Sandbox
         self._lock = threading.RLock()
         self.user_email = user_email
         self._tick_last = 0
@@ -871,6 +895,7 @@ class CalendarEmulator:
                             "entry": c.entry,
                             "updated": c.updated,
                             "etag": c.etag,
+                            "creator": c.creator,
                             "events": [[e.body, e.n, e.seq] for e in c.events.values()],
                         }
                         for c in self._calendars.values()
@@ -891,6 +916,7 @@ class CalendarEmulator:
             self._calendars = {}
             for c in d["calendars"]:
                 cal = _Calendar(c["meta"], c["entry"], updated=c["updated"], etag=c["etag"])
+                cal.creator = c.get("creator")
                 cal.events = {b["id"]: _Event(b, n, s) for b, n, s in c["events"]}
                 self._calendars[cal.id] = cal
             self._access, self._refresh, self._codes = d["access"], d["refresh"], d["codes"]
@@ -907,15 +933,18 @@ class CalendarEmulator:
     def _api(self, request: Request) -> Response:
         try:
             route, path = self._route(request)
-            scopes = self._authorized(request)
-            if not scopes & route.scopes:
+            scopes, client = self._authorized(request)
+            if not scopes & route.scopes or not self._reaches(scopes, route, path, client):
                 raise ApiError(
                     403,
                     "insufficientPermissions",
                     "Request had insufficient authentication scopes.",
                     status_name="PERMISSION_DENIED",
                 )
-            call = _Call(request, path, self._params(route, request))
+            limited = self.limits.check(self._now(), is_write(request))
+            if limited is not None:
+                raise _fault_error(limited)
+            call = _Call(request, path, self._params(route, request), client)
             handler = self._handlers().get(route.id)
             if handler is None:
                 raise ApiError(501, "notImplemented", f"{route.id} is not emulated by the sandbox.")
@@ -933,6 +962,16 @@ class CalendarEmulator:
             return Response.json(200, result)
         except ApiError as err:
             return err.response()
+
+    def _reaches(
+        self, scopes: frozenset[str], route: _Route, path: dict[str, str], client: str
+    ) -> bool:
+        """`calendar.app.created` alone reaches only calendars this client made (gcal_scopes)."""
+        if not app_created_only(scopes, route.scopes) or "calendarId" not in path:
+            return True
+        cid = path["calendarId"]
+        cal = self._calendars.get(self.user_email if cid == "primary" else cid)
+        return cal is None or may_reach(cal.creator, client)  # unknown ids: the handler's 404
 
     def _route(self, request: Request) -> tuple[_Route, dict[str, str]]:
         rest = request.path[len(API_PREFIX) :]
@@ -1015,8 +1054,9 @@ class CalendarEmulator:
             },
         )
 
-    def _authorized(self, request: Request) -> frozenset[str]:
-        """The scopes of the request's Bearer token; 401 when missing, unknown or expired."""
+    def _authorized(self, request: Request) -> tuple[frozenset[str], str]:
+        """The scopes and OAuth client of the request's Bearer token; 401 when missing, unknown
+        or expired."""
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
             raise self._auth_error(
@@ -1027,12 +1067,12 @@ class CalendarEmulator:
         grant = self._access.get(header[7:].strip())
         if grant is None or _utc(grant["expires"]) <= self._now():
             raise self._auth_error("Invalid Credentials")
-        return frozenset(grant["scopes"])
+        return frozenset(grant["scopes"]), str(grant.get("client", self.client_id))
 
     def _grant(self, scopes: list[str]) -> dict[str, Any]:
         token = "ya29.sandbox-" + secrets.token_urlsafe(32)
         expires = self._now() + timedelta(seconds=_TOKEN_LIFETIME)
-        self._access[token] = {"expires": _z(expires), "scopes": scopes}
+        self._access[token] = {"expires": _z(expires), "scopes": scopes, "client": self.client_id}
         return {
             "access_token": token,
             "expires_in": _TOKEN_LIFETIME,
@@ -1148,7 +1188,15 @@ class CalendarEmulator:
                 part.request.body,
             )
             ok = inner.path.startswith(API_PREFIX)
-            answers.append((part.content_id, self._api(inner) if ok else _not_found().response()))
+            kind = self.part_fault()
+            fault = PART_FAULTS.get(kind or "")
+            if not ok:
+                answer = _not_found().response()
+            elif fault is None or fault.applied:
+                answer = self._api(inner)
+            if fault is not None:  # that part alone fails (after taking effect, or not)
+                answer = _fault_error(fault).response()
+            answers.append((part.content_id, answer))
         content_type, payload = encode_batch(answers)
         return Response(200, {"content-type": content_type}, payload)
 
@@ -1187,16 +1235,18 @@ class CalendarEmulator:
         _check(body, _SCHEMAS["Calendar"], "")
         if need_summary and not body.get("summary"):
             raise _bad("Missing title.", "required")
-        if body.get("timeZone"):
+        if "timeZone" in body:  # a calendar always has a zone: null cannot clear it
             try:
-                _zone(body["timeZone"])
+                _zone(body["timeZone"] or "")
             except ValueError:
                 raise _bad("Invalid time zone definition.") from None
         return {k: body[k] for k in ("summary", "description", "location", "timeZone") if k in body}
 
     def _calendars_insert(self, call: _Call) -> dict[str, Any]:
         fields = self._calendar_fields(call.body(), need_summary=True)
-        return copy.deepcopy(self._add_calendar(self._new_calendar_meta(fields)).meta)
+        cal = self._add_calendar(self._new_calendar_meta(fields))
+        cal.creator = call.client
+        return copy.deepcopy(cal.meta)
 
     def _calendars_get(self, call: _Call) -> dict[str, Any]:
         return copy.deepcopy(self._calendar(call.path["calendarId"]).meta)
@@ -1844,7 +1894,12 @@ class CalendarEmulator:
             out["nextPageToken"] = self._page_token(page[-1][0], snapshot, q.fingerprint)
         else:  # the last page; changes after the first page come with the next sync
             out["nextSyncToken"] = self._sync_token(cal, snapshot)
-        out["items"] = [self._render(body, zone) for _, body in page]
+        incremental = q.since is not None or q.updated_min is not None
+        out["items"] = [
+            _minimal(body) if incremental and body["status"] == "cancelled" else
+            self._render(body, zone)
+            for _, body in page
+        ]  # fmt: skip
         return out
 
     def _query(self, call: _Call, cal: _Calendar, *, expand: bool) -> _Query:
@@ -1874,10 +1929,13 @@ class CalendarEmulator:
         self, cal: _Calendar, q: _Query, records: list[_Event]
     ) -> Iterator[tuple[list[Any], dict[str, Any]]]:
         """(sort key, resource) of every series, instance or single event the query selects."""
+        purged = self._now() - self.cancelled_retention
         for ev in records:
             body = ev.body
             if q.since is not None and ev.seq <= q.since:
                 continue
+            if q.since is None and body["status"] == "cancelled" and _utc(body["updated"]) < purged:
+                continue  # old deletions drop out of full lists
             if q.updated_min is not None and _utc(body["updated"]) < q.updated_min:
                 continue
             if q.single and body.get("recurrence"):
@@ -2061,6 +2119,16 @@ class CalendarEmulator:
             else:
                 merged.append((s, e))
         return merged
+
+
+def _minimal(body: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled event as incremental lists give it: only what identifies it."""
+    keep = ("kind", "etag", "id", "status", "recurringEventId", "originalStartTime")
+    return {k: copy.deepcopy(body[k]) for k in keep if k in body}
+
+
+def _fault_error(fault: PartFault) -> ApiError:
+    return ApiError(fault.status, fault.reason, fault.message, domain=fault.domain)
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any], depth: int) -> dict[str, Any]:

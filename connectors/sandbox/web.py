@@ -12,7 +12,7 @@ Routes: `GET /?week=YYYY-MM-DD&note=...`, `POST /ui/task` (task, op=complete|reo
 from __future__ import annotations
 
 import ipaddress
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -87,15 +87,22 @@ def _event(sandbox: Sandbox, form: dict[str, str]) -> str:
     minutes = int(form.get("minutes", ""))
     if minutes not in MOVES:
         raise ValueError(f"moves are by a day or an hour, not {minutes} minutes")
-    start, end = (_when(event[k], ZoneInfo(google.time_zone)) for k in ("start", "end"))
-    shift = timedelta(minutes=minutes)
-    if "date" in event["start"]:  # an all-day event moves by whole days
-        shift = timedelta(days=round(minutes / 1440))
-    google.user_move_event(calendar, event_id, start + shift, end + shift)
-    moved = (start + shift).astimezone(ZoneInfo(google.time_zone))
-    return f"moved: {title} to {moved:%a %d %b}" + (
-        "" if "date" in event["start"] else f" {moved:%H:%M}"
-    )
+    tz = ZoneInfo(event["start"].get("timeZone") or google.time_zone)
+    start, end = (_when(event[k], tz).astimezone(tz) for k in ("start", "end"))
+    if abs(minutes) == 1440:  # a day later keeps the wall time, across a clock change too
+        days = timedelta(days=minutes // 1440)
+        start, end = (_wall(at + days) for at in (start, end))
+    else:  # an hour later is an hour later
+        hour = timedelta(minutes=minutes)
+        start, end = ((at + hour).astimezone(tz) for at in (start, end))
+    google.user_move_event(calendar, event_id, start, end)
+    when = f"{start:%a %d %b}" + ("" if "date" in event["start"] else f" {start:%H:%M}")
+    return f"moved: {title} to {when}"
+
+
+def _wall(at: datetime) -> datetime:
+    """`at` after wall-clock arithmetic, as a real instant (a time in a gap moves forward)."""
+    return at.astimezone(UTC).astimezone(at.tzinfo)
 
 
 def _when(value: dict[str, Any], tz: ZoneInfo) -> datetime:

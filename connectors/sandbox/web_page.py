@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from connectors.sandbox import Sandbox
 
 HOUR_PX = 44  # the height of an hour in the week view
+MIN_EVENT = timedelta(minutes=20)  # shorter events are drawn this tall, so their title shows
 PRIORITY = {4: "p1", 3: "p2", 2: "p3"}  # the API's 4 is the app's red "P1"
 
 
@@ -287,13 +288,13 @@ def _lanes(segs: list[Segment]) -> list[tuple[int, int]]:
     while i < len(segs):  # one cluster of overlapping events at a time
         ends: list[datetime] = []
         lanes: list[int] = []
-        cluster_end, j = segs[i].end, i
+        cluster_end, j = max(segs[i].end, segs[i].start + MIN_EVENT), i
         while j < len(segs) and (j == i or segs[j].start < cluster_end):
-            seg = segs[j]
+            seg, drawn_end = segs[j], max(segs[j].end, segs[j].start + MIN_EVENT)
             lane = next((n for n, end in enumerate(ends) if end <= seg.start), len(ends))
-            ends[lane : lane + 1] = [seg.end]
+            ends[lane : lane + 1] = [drawn_end]
             lanes.append(lane)
-            cluster_end, j = max(cluster_end, seg.end), j + 1
+            cluster_end, j = max(cluster_end, drawn_end), j + 1
         placed += [(lane, len(ends)) for lane in lanes]
         i = j
     return placed
@@ -306,7 +307,7 @@ def _event(seg: Segment, back: str, tz: ZoneInfo, first: int | None, lane: int, 
     when = "all day"
     if first is not None:
         top = ((seg.start.hour - first) * 60 + seg.start.minute) * HOUR_PX // 60
-        minutes = max(int((seg.end - seg.start).total_seconds() // 60), 20)
+        minutes = int(max(seg.end - seg.start, MIN_EVENT).total_seconds() // 60)
         width = 100 / lanes
         style = (
             f' style="top:{top}px;height:{minutes * HOUR_PX // 60 - 2}px;'

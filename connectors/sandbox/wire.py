@@ -125,6 +125,10 @@ class Faults:
     retry_after: int = 1
     seed: int = 0
     service: str | None = None  # only this service's requests, or all
+    # single calls inside a Calendar batch (kinds: gcal_faults.PART_FAULTS), counted from 1
+    batch_parts: dict[int, str] = field(default_factory=dict)  # part number -> kind
+    part_fraction: float = 0.0  # seeded share of parts failing
+    part_kinds: tuple[str, ...] = ("rateLimitExceeded", "backendError")
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
@@ -155,6 +159,7 @@ class Wire:
         self.faults = Faults()
         self.log: list[LogEntry] = []
         self._requests = 0
+        self._parts = 0
         self._writes = 0
         self.lock = threading.RLock()  # held while a request is applied
         self.sleep: Callable[[float], None] = time.sleep
@@ -163,8 +168,20 @@ class Wire:
         """Clear the log and counters; install new faults (or none)."""
         with self.lock:
             self.log.clear()
-            self._requests = self._writes = 0
+            self._requests = self._writes = self._parts = 0
             self.faults = faults or Faults()
+
+    def part_fault(self, service: str) -> str | None:
+        """The injected fault of the next call inside a batch of `service`, if any."""
+        with self.lock:
+            f = self.faults
+            if f.service not in (None, service):
+                return None
+            self._parts += 1
+            kind = f.batch_parts.get(self._parts)
+            if kind is None and f.part_fraction and f._rng.random() < f.part_fraction:
+                kind = f._rng.choice(f.part_kinds)
+            return kind
 
     def counts(self, service: str | None = None) -> Counter[str]:
         """`reads` and `writes` (HTTP requests) so far, for one service or all."""

@@ -77,7 +77,8 @@ def _line(entry: Entry) -> str:
         return f"[magenta]all day[/]      milestone: {escape(entry.title)}{done}"
     assert entry.start is not None
     assert entry.end is not None
-    return f"{entry.start:%H:%M}-{entry.end:%H:%M}  {escape(entry.title)}{done}"
+    action = f"  [dim]({escape(entry.action_id or '')})[/]"  # the id `careersync done` takes
+    return f"{entry.start:%H:%M}-{entry.end:%H:%M}  {escape(entry.title)}{action}{done}"
 
 
 def _as_dict(entry: Entry) -> dict[str, object]:

@@ -38,14 +38,15 @@ def google(
     """Sign in to Google Calendar in the browser and store the credentials in the keyring.
 
     careersync asks only to manage calendars it creates, to see when you are busy, and to list
-    your calendars (to find its own again). Example: careersync auth google --client-secrets
+    your calendars (to find its own again); with the calendar_id setting, also to edit events
+    in all your calendars. Example: careersync auth google --client-secrets
     client_secret.json
     """
     from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
     settings = state(ctx).settings
     path = client_secrets or settings.google_client_secrets
-    flow = _flow(path)
+    flow = _flow(path, settings.calendar_id)
     try:
         creds = flow.run_local_server(port=0, prompt="consent", open_browser=not no_browser)
     except Warning as exc:  # oauthlib: the user granted fewer scopes than asked for
@@ -70,10 +71,10 @@ def google(
     console.print("[green]saved[/] the Google credentials in the keyring")
 
 
-def _flow(path: Path | None) -> InstalledAppFlow:
+def _flow(path: Path | None, calendar_id: str | None = None) -> InstalledAppFlow:
     from google_auth_oauthlib.flow import InstalledAppFlow  # loaded only when signing in
 
-    from connectors.gcal import SCOPES
+    from connectors.gcal import scopes_for
 
     if path is None:
         raise UserError("no OAuth client file for Google", CLIENT_FIX)
@@ -81,7 +82,7 @@ def _flow(path: Path | None) -> InstalledAppFlow:
     if not path.is_file():
         raise UserError(f"{path}: OAuth client file not found", CLIENT_FIX)
     try:
-        return InstalledAppFlow.from_client_secrets_file(str(path), SCOPES)
+        return InstalledAppFlow.from_client_secrets_file(str(path), scopes_for(calendar_id))
     except (ValueError, KeyError, OSError) as exc:  # JSONDecodeError is a ValueError
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise UserError(f"{path}: not a Google OAuth client file ({detail})", CLIENT_FIX) from exc

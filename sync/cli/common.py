@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import typer
 
 from sync.cli.output import console as console
 from sync.cli.output import err_console as err_console
+from sync.errors import ConfigError
 from sync.loader import Loaded, load_plan
 from sync.settings import Settings, load_settings
 from sync.zones import load_zoned
@@ -53,9 +55,24 @@ def program() -> str:
     return str(started)
 
 
+CLOCK_ENV = "CAREERSYNC_NOW"  # an ISO time with its offset: the clock, fixed (tests, demos)
+
+
 def now(tz: str) -> datetime:
-    """The one place commands read the clock."""
-    return datetime.now(ZoneInfo(tz))
+    """The one place commands read the clock (fixed by $CAREERSYNC_NOW when set)."""
+    fixed = os.environ.get(CLOCK_ENV)
+    if not fixed:
+        return datetime.now(ZoneInfo(tz))
+    try:
+        moment = datetime.fromisoformat(fixed)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise ConfigError(
+            f"${CLOCK_ENV} is {fixed!r}, not a time with an offset",
+            "set it like 2027-03-28T09:30:00+01:00, or unset it",
+        )
+    return moment.astimezone(ZoneInfo(tz))
 
 
 def today(tz: str) -> date:

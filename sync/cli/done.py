@@ -71,7 +71,8 @@ def done(ctx: typer.Context, plan: Path = PLAN_ARG, ids: list[str] = IDS) -> Non
         pull()
         for item_id in ids:
             left = _future_blocks(p, session.store, item_id)
-            freed = f"; the next sync frees its {left} coming focus blocks" if left else ""
+            blocks = f"{left} coming focus block" + ("s" if left != 1 else "")
+            freed = f"; the next sync frees its {blocks}" if left else ""
             console.print(f"done: {escape(titles[item_id])} (completed in Todoist{freed})")
 
 

@@ -18,7 +18,18 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 
 from sync.blocks import parse_time
-from sync.model import Action, Create, Delete, Forget, Link, Record, Rename, Service, Update
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Link,
+    Move,
+    Record,
+    Rename,
+    Service,
+    Update,
+)
 
 # key prefix -> (kind as the user says it, plural for the summary)
 KINDS: dict[str, tuple[str, str]] = {
@@ -38,6 +49,7 @@ SIGNS = {
     "update": "[yellow]~ update[/]",
     "delete": "[red]- delete[/]",
     "rename": "[yellow]~ rename[/]",
+    "move": "[yellow]> keep  [/]",
     "completed": "[blue]= done  [/]",
     "dismissed": "[blue]= gone  [/]",
 }
@@ -88,6 +100,11 @@ def _change(
         op = "create" if isinstance(action, Create) else "update"
     elif isinstance(action, Delete):
         fields, op = old, "delete"
+    elif isinstance(action, Move):
+        title = str(old.get("content") or action.key)
+        return Change(
+            service, "move", action.key, "task", f"{title}  (moved out to {action.parent})"
+        )
     elif isinstance(action, Rename):
         renamed = before.get(action.old)
         fields, op = (renamed.synced if renamed else {}), "rename"

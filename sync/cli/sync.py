@@ -17,7 +17,7 @@ from sync.cli import render
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
 from sync.errors import SafetyError
 from sync.lock import hold_lock
-from sync.model import Action, Create, Delete, Forget, Link, Rename, Service, Update
+from sync.model import Action, Create, Delete, Forget, Link, Move, Rename, Service, Update
 
 SERVICES: tuple[Service, ...] = ("todoist", "google")
 
@@ -109,6 +109,8 @@ def describe(service: str, action: Action) -> dict[str, Any]:
         entry |= {"op": "record", "status": action.status}
     elif isinstance(action, Forget):
         entry |= {"op": "forget"}
+    elif isinstance(action, Move):
+        entry |= {"op": "move", "kind": "task", "to": action.parent}
     elif isinstance(action, Rename):
         entry |= {"op": "rename", "from": action.old}
     return entry
@@ -146,7 +148,7 @@ def _summary(
         console.print(line)
     ops = [c.op for c in found]
     counts = ", ".join(
-        f"{ops.count(op)} to {op}" for op in ("create", "update", "delete") if op in ops
+        f"{ops.count(op)} to {op}" for op in ("create", "update", "move", "delete") if op in ops
     )
     if refused:
         console.print(f"refused: {counts}; nothing was written")
