@@ -34,7 +34,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.http import BatchHttpRequest
 
 from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
-from connectors.gcal_errors import SCOPE_FIX, SERVICE, map_error
+from connectors.gcal_errors import SCOPE_FIX, SERVICE, SignIn, map_error
 from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
     CALENDAR,
@@ -534,7 +534,7 @@ def credentials(
     needed = scopes_for(settings.calendar_id)
     try:
         info = json.loads(raw)
-        creds = Credentials.from_authorized_user_info(info, needed)  # type: ignore[no-untyped-call]
+        creds = SignIn.from_authorized_user_info(info, needed)  # type: ignore[no-untyped-call]
     except (ValueError, TypeError, AttributeError) as exc:
         raise SecretError(
             "the stored Google credentials are not authorized-user JSON",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import google.auth.exceptions
 import httplib2
+from google.oauth2.credentials import Credentials
 from googleapiclient.errors import BatchError, HttpError
 
 from connectors.retry import RetryPolicy, retrying
@@ -34,6 +35,19 @@ QUOTA_MESSAGE = (
 )
 QUOTA_FIX = "nothing was lost; run again in a few hours (careersync run waits by itself)"
 T = TypeVar("T")
+
+
+class SignIn(Credentials):
+    """Authorized-user credentials whose refresh, answered by something that is not Google's
+    token endpoint (a captive portal, a truncated body), fails as a transport error (transient)
+    rather than deep inside google-auth's parsing."""
+
+    def refresh(self, request: Any) -> None:
+        try:
+            super().refresh(request)  # type: ignore[no-untyped-call]
+        except (TypeError, ValueError, AttributeError) as exc:
+            message = f"malformed answer from the sign-in server ({exc})"
+            raise google.auth.exceptions.TransportError(message) from exc  # type: ignore[no-untyped-call]
 
 
 SDK_ERRORS = (HttpError, google.auth.exceptions.GoogleAuthError, httplib2.HttpLib2Error, OSError)

@@ -126,6 +126,7 @@ class Loaded:
 
     plan: Plan
     warnings: tuple[str, ...]
+    zone_given: bool = True  # the file names its `timezone:` (else the default zone was used)
 
 
 def load_plan(path: Path, *, today: date, default_timezone: str) -> Loaded:
@@ -156,7 +157,8 @@ def parse_plan(text: str | bytes, path: Path, *, today: date, default_timezone: 
         line, column = (problem.at.line, problem.at.column) if problem.at else (None, None)
         raise PlanError(path, problem.message, problem.fix, line, column) from None
     warnings = tuple(f"{path}:{at.line}: {message}" for at, message in notes)
-    return Loaded(plan, warnings)
+    header = root.entries.get("plan")
+    return Loaded(plan, warnings, header is not None and "timezone" in header.entries)
 
 
 # -- problems ---------------------------------------------------------------------------------

@@ -9,14 +9,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sync.errors import UserError
+from sync.private import private_dir, private_file
 
 
 @contextmanager
 def hold_lock(home: Path) -> Iterator[Path]:
     """Hold `home/run.lock` so two schedulers never share one state; released on exit."""
-    home.mkdir(parents=True, exist_ok=True)
     path = home / "run.lock"
-    with path.open("a+") as file:
+    try:
+        private_dir(home)
+        file = path.open("a+")
+    except OSError as exc:
+        raise UserError(
+            f"cannot write to {home} ({exc.strerror})",
+            "make it writable by you, or set CAREERSYNC_HOME to a folder that is",
+        ) from None
+    with file:
+        private_file(path)
         try:
             _lock(file.fileno())
         except OSError:

@@ -1,11 +1,14 @@
 """The background scheduler behind `careersync run`.
 
 Each cycle re-reads the plan file if it changed (a broken edit is reported once and the last good
-plan kept), then runs a full sync through the engine: it pulls completions, re-plans missed
+plan kept; a change is taken only once the file has stayed the same for `plan_settle_seconds`,
+so an editor's half-written save is never synced; a reload that would remove more than a few
+milestones and actions waits for the next cycle's read to confirm it), then runs a full sync
+through the engine: it pulls completions, re-plans missed
 blocks and writes progress back, and costs about one read per service when nothing changed.
 A failed cycle never ends the loop; the next one waits longer: the server's `retry_after`, else an
 exponential backoff capped at an hour, or a long wait for what only the user can fix (a revoked
-token, a refused mass delete).
+token, a refused mass delete), during which the plan file is watched: an edit wakes it at once.
 
 The policy (how long to wait, when to re-read the plan) is pure functions; `Scheduler` is the
 shell that reads the clock, the file and the remotes, timed by the `schedule` library. Stopping
@@ -23,9 +26,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import schedule
@@ -44,10 +49,12 @@ from sync.errors import (
     TransientError,
     UserError,
 )
-from sync.loader import load_plan, parse_plan
+from sync.loader import Loaded, load_plan, parse_plan
 from sync.plan import Plan
+from sync.private import private_dir, private_file
 from sync.session import Session, open_session
 from sync.settings import Settings
+from sync.zones import load_zoned
 
 log = logging.getLogger("careersync.run")
 
@@ -57,6 +64,9 @@ IN_CYCLE_RETRY_AFTER = (
     30.0  # a longer `retry_after` ends the cycle and is waited out between cycles
 )
 LOG_BYTES, LOG_FILES = 1_000_000, 5
+WATCH = 2.0  # seconds between looks at the plan file while waiting for the user
+SETTLE_LOOKS = 10  # a file still changing after this many looks is left for the next cycle
+FEW = 3  # a reload removing more milestones and actions than this waits to be confirmed
 
 Stamp = tuple[int, int, int]  # mtime_ns, size, inode
 SessionFactory = Callable[[Settings, Plan, RetryPolicy], AbstractContextManager[Session]]
@@ -94,6 +104,14 @@ class Seen:
 def should_read(seen: Seen | None, stamp: Stamp | None, today: date) -> bool:
     """Whether the plan file may have changed since it was last read."""
     return seen is None or stamp != seen.stamp or today != seen.day
+
+
+def removed(old: Plan, new: Plan) -> int:
+    """How many milestones and actions of `old` are gone from `new`."""
+    keys = {m.id for m in new.milestones} | {a.id for _, a in new.actions()}
+    return sum(m.id not in keys for m in old.milestones) + sum(
+        a.id not in keys for _, a in old.actions()
+    )
 
 
 def should_load(good: Seen | None, rejected: str | None, digest: str, today: date) -> bool:
@@ -151,7 +169,10 @@ class Stopped(Exception):
 
 def log_handler(log_dir: Path) -> logging.Handler:
     """`log_dir/careersync.log`, rotated at 1 MB, five files kept."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(log_dir.parent)
+    private_dir(log_dir)
+    for old in log_dir.glob("careersync.log*"):
+        private_file(old)
     handler = RotatingFileHandler(
         log_dir / "careersync.log", maxBytes=LOG_BYTES, backupCount=LOG_FILES, encoding="utf-8"
     )
@@ -194,6 +215,8 @@ class Scheduler:
         self.seen: Seen | None = None  # the file as last read
         self.good: Seen | None = None  # the version `plan` came from
         self.rejected: str | None = None  # digest of the last refused content
+        self.held: str | None = None  # digest of a big removal waiting to be confirmed
+        self.last_error: BaseException | None = None
         self.failures = 0
         self.delay = self.interval
         self.cycles = 0
@@ -207,21 +230,19 @@ class Scheduler:
         stamp = _stamp(self.path)
         if self.plan is not None and not should_read(self.seen, stamp, today):
             return self.plan
-        try:
-            data = self.path.read_bytes()
-        except OSError:
-            data = None
+        stamp, data = self._settled(stamp) if self.plan is not None else (stamp, _read(self.path))
         digest = hashlib.sha256(data).hexdigest() if data is not None else "unreadable"
         self.seen = Seen(stamp, digest, today)
         if self.plan is not None and not should_load(self.good, self.rejected, digest, today):
             return self.plan
         try:
-            loaded = (
-                load_plan(self.path, today=today, default_timezone=self.settings.timezone)
-                if data is None
-                else parse_plan(
-                    data, self.path, today=today, default_timezone=self.settings.timezone
-                )
+            zoned = load_zoned(
+                partial(self._parse, data),
+                self.path,
+                self.settings.state_db,
+                self.settings.timezone,
+                lambda zone: self.clock().astimezone(ZoneInfo(zone)).date(),
+                pin=True,
             )
         except PlanError as exc:
             if self.plan is None:
@@ -230,13 +251,53 @@ class Scheduler:
             log.warning("plan not reloaded, keeping the last good version: %s", exc)
             self.err(f"error: {exc} (keeping the last good plan until the file is fixed)")
             return self.plan
+        loaded = zoned.loaded
+        gone = 0 if self.plan is None else removed(self.plan, loaded.plan)
+        if (
+            self.plan is not None and gone > FEW and self.held != digest
+        ):  # a save that lost part of the plan, maybe
+            self.held, self.seen = digest, None  # look again next cycle
+            line = (
+                f"the plan file now lacks {gone} milestones and actions; waiting for the next"
+                " read to confirm before syncing it"
+            )
+            log.warning(line)
+            self.err(f"warning: {line}")
+            return self.plan
+        self.held = None
         if self.plan is not None:
             log.info("plan reloaded from %s", self.path)
+        if zoned.note and (self.plan is None or zoned.note != self._note):
+            log.info(zoned.note)
+            self.err(f"note: {zoned.note}")
+        self._note = zoned.note
         for warning in loaded.warnings:
             log.info("plan warning: %s", warning)
             self.err(f"warning: {warning}")
         self.plan, self.good, self.rejected = loaded.plan, self.seen, None
         return self.plan
+
+    _note: str | None = None
+
+    def _parse(self, data: bytes | None, today: date, zone: str) -> Loaded:
+        if data is None:  # unreadable: the loader says why, in one line
+            return load_plan(self.path, today=today, default_timezone=zone)
+        return parse_plan(data, self.path, today=today, default_timezone=zone)
+
+    def _settled(self, stamp: Stamp | None) -> tuple[Stamp | None, bytes | None]:
+        """The file once it stayed the same (stat and content) for `plan_settle_seconds`: an
+        editor may still be writing it. Still changing after `SETTLE_LOOKS` looks: the last
+        look, with its stamp forgotten so the next cycle looks again."""
+        data = _read(self.path)
+        settle = self.settings.plan_settle_seconds
+        for _ in range(SETTLE_LOOKS if settle else 0):
+            if self.wait(settle):
+                raise Stopped
+            again, later = _stamp(self.path), _read(self.path)
+            if again == stamp and later == data:
+                return stamp, data
+            stamp, data = again, later
+        return (stamp if not settle else None), data
 
     # One cycle -------------------------------------------------------------------------
     def _pause(self, seconds: float) -> None:
@@ -274,6 +335,7 @@ class Scheduler:
     def record(self, cycle: Cycle) -> None:
         """Count the cycle, choose the next delay, report it."""
         self.cycles += 1
+        self.last_error = cycle.error
         if cycle.stopped:
             line = summary(cycle)
             log.info(line)
@@ -313,10 +375,37 @@ class Scheduler:
         jobs.run_all()
         while not self.stop.is_set():
             idle = jobs.idle_seconds
-            if self.wait(max(0.0, idle if idle is not None else self.interval)):
+            woken = self._idle(max(0.0, idle if idle is not None else self.interval))
+            if woken == "stop":
                 break
-            jobs.run_pending()
+            if woken == "plan changed":
+                log.info("the plan file changed; syncing now")
+                jobs.run_all()
+            else:
+                jobs.run_pending()
         log.info("scheduler stopped")
+
+    def _idle(self, seconds: float) -> str:
+        """Wait between cycles: "stop", "due", or, while only the user can fix the last
+        failure (the plan file is then looked at every `WATCH` seconds), "plan changed"."""
+        if not needs_user(self.last_error):
+            return "stop" if self.wait(seconds) else "due"
+        left = seconds
+        while left > 0:
+            step = min(WATCH, left)
+            if self.wait(step):
+                return "stop"
+            left -= step
+            if self.seen is not None and _stamp(self.path) != self.seen.stamp:
+                return "plan changed"
+        return "due"
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _stamp(path: Path) -> Stamp | None:

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     poll_interval: int = Field(300, ge=10)
     """Seconds between scheduler cycles in `careersync run`."""
 
+    plan_settle_seconds: float = Field(3.0, ge=0, le=60)
+    """Seconds a changed plan file must stay unchanged before `careersync run` reloads it."""
+
     todoist_enabled: bool = True
     """Sync the plan to Todoist."""
 

@@ -8,8 +8,8 @@ the same idempotency keys). Schema changes go through `MIGRATIONS`, never drop-a
 
 from __future__ import annotations
 
+import errno
 import json
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +20,7 @@ from typing import Any
 
 from sync.errors import CareersyncError
 from sync.model import Action, Forget, Link, Record, Rename, Service, Status
+from sync.private import private_dir, private_file
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -50,8 +51,72 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+RESET_FIX = (
+    "run `careersync state check` to see what is wrong, then `careersync state reset`: the next"
+    " sync re-links everything careersync made by its markers, without duplicates"
+)
+
+
 class StateError(CareersyncError):
-    pass
+    """The state database cannot be used; what to do is in the fix. Exit 2 unless transient."""
+
+    def __init__(self, message: str, fix: str | None = None, exit_code: int = 2) -> None:
+        super().__init__(message, fix)
+        self.exit_code = exit_code
+
+
+def state_error(exc: sqlite3.Error | OSError, path: Path | None) -> StateError:
+    """A failure of the state database (or its folder) as one line with its fix."""
+    text = str(exc)
+    where = path or "the state database"
+    folder = path.parent if path else "CAREERSYNC_HOME"
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "full" in text:
+        return StateError(
+            f"{where}: the disk is full",
+            "free some space and run the same command again; nothing is lost: what was written"
+            " remotely is re-linked by its markers on the next sync",
+            exit_code=1,
+        )
+    if isinstance(exc, PermissionError) or "readonly" in text or "unable to open" in text:
+        return StateError(
+            f"{where}: cannot write to {folder} ({text})",
+            f"make {folder} writable by you, or set CAREERSYNC_HOME to a folder that is",
+        )
+    if "locked" in text or "busy" in text:
+        return StateError(
+            f"{where}: the state database is busy ({text})",
+            "another careersync is using it; run the same command again",
+            exit_code=1,
+        )
+    return StateError(f"{where}: the state database is damaged ({text})", RESET_FIX)
+
+
+class _Guarded:
+    """The SQLite connection, its failures raised as `StateError`s."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path | None) -> None:
+        self._db, self._path = db, path
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise state_error(exc, self._path) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> sqlite3.Cursor:
+        try:
+            return self._db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise state_error(exc, self._path) from exc
+
+    def executescript(self, script: str) -> sqlite3.Cursor:
+        try:
+            return self._db.executescript(script)
+        except sqlite3.Error as exc:
+            raise state_error(exc, self._path) from exc
+
+    def close(self) -> None:
+        self._db.close()
 
 
 @dataclass(frozen=True)
@@ -60,30 +125,34 @@ class Pending:
     command: dict[str, Any]
 
 
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+
+
 class StateStore:
     """One SQLite database; every method is a small transaction unless inside `transaction()`."""
 
     def __init__(self, path: Path | None) -> None:
         """Open (or create, private to the user) the store at `path`; None: in memory only."""
         self.path = path
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():
-                path.touch(mode=0o600)
-            os.chmod(path, 0o600)
-        try:
-            self.db = sqlite3.connect(
-                path or ":memory:", isolation_level=None, check_same_thread=False
-            )
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA busy_timeout=5000")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StateError(
-                f"{path}: the state database cannot be opened ({exc})",
-                "move it aside and sync again; careersync re-links remote items without duplicates",
-            ) from exc
         self._depth = 0
+        try:
+            if path is not None:
+                private_dir(path.parent)
+                if not path.exists():
+                    path.touch(mode=0o600)
+                for journal in ("", "-wal", "-shm"):
+                    private_file(path.with_name(path.name + journal))
+            raw = sqlite3.connect(path or ":memory:", isolation_level=None, check_same_thread=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise state_error(exc, path) from exc
+        self.db = _Guarded(raw, path)
+        try:
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
+        except StateError:
+            raw.close()
+            raise
 
     @classmethod
     def read_only(cls, path: Path) -> StateStore:
@@ -92,14 +161,17 @@ class StateStore:
         store = cls.__new__(cls)
         store.path, store._depth = path, 0
         try:
-            store.db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            store.db = _Guarded(
+                sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+                ),
+                path,
             )
             store.db.execute("PRAGMA busy_timeout=5000")
             version = store.db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except StateError as exc:
             raise StateError(
-                f"{path}: the state database cannot be read ({exc})",
+                f"{path}: the state database cannot be read ({exc.message})",
                 "run `careersync sync` for this plan first",
             ) from exc
         if version != len(MIGRATIONS):
@@ -119,6 +191,12 @@ class StateStore:
             raise StateError(
                 f"{self.path} was written by a newer careersync (schema {version})",
                 "upgrade careersync",
+            )
+        tables = [row[0] for row in self.db.execute(_TABLES)]
+        if version == 0 and tables:  # not made by careersync: never write into it
+            raise StateError(
+                f"{self.path} is not careersync's state database (it holds {', '.join(tables)})",
+                "set CAREERSYNC_HOME to a folder of careersync's own, or move that file away",
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
@@ -245,6 +323,19 @@ class StateStore:
                 "INSERT OR REPLACE INTO cursors VALUES (?, ?, ?, ?)",
                 (plan_id, service, name, value),
             )
+
+    # Facts about the plan itself (the zone a plan without `timezone:` was pinned to) -------
+    def plan_value(self, plan_id: str, name: str) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM cursors WHERE plan_id = ? AND service = 'plan' AND name = ?",
+            (plan_id, name),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_plan_value(self, plan_id: str, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO cursors VALUES (?, 'plan', ?, ?)", (plan_id, name, value)
+        )
 
     # The remote mirror -------------------------------------------------------------------
     def mirror(self, plan_id: str, service: Service) -> dict[str, dict[str, Any]]:

@@ -319,3 +319,91 @@ def test_the_lock_refuses_a_second_scheduler(tmp_path: Path) -> None:
             pass
     with hold_lock(tmp_path / "home"):  # released on exit
         pass
+
+
+# Plan edits while the scheduler runs (issue 16) ---------------------------------------------
+
+
+def _sections(world: World) -> int:
+    return len(world.sandbox.todoist.sections(world.project_id()))
+
+
+def test_a_half_written_save_is_not_synced(world: World) -> None:
+    h = Harness(world)
+    h.cycle()
+    sections = _sections(world)
+    full = world.text.replace("Take a short course on running one-to-ones", "A 1:1 course")
+    cut = world.text[: world.text.index("  - id: mentor")]  # still parses: fewer milestones
+    h.path.write_text(cut)
+
+    def editor_finishes(seconds: float) -> bool:  # the editor's second write lands meanwhile
+        if h.path.read_text() == cut:
+            h.path.write_text(full)
+        return False
+
+    h.stop_when = editor_finishes
+    cycle = h.cycle()
+
+    assert cycle.ok
+    assert cycle.writes == 1  # only the rename
+    assert _sections(world) == sections
+    assert world.task("task:one-to-one-course")["content"] == "A 1:1 course"
+    settle = h.scheduler.settings.plan_settle_seconds
+    assert settle == 3.0
+    assert h.waits == [settle, settle]  # changed at the second look, the same at the third
+
+
+def test_a_reload_that_removes_much_waits_for_the_next_read(world: World) -> None:
+    h = Harness(world)
+    h.cycle()
+    sections = _sections(world)
+    h.path.write_text(
+        world.text[: world.text.index("  - id: interviewing")]
+    )  # 2 milestones, 6 actions
+
+    held = h.cycle()
+    assert held.ok
+    assert held.changes == 0
+    assert _sections(world) == sections
+    assert "waiting for the next read" in h.err[-1]
+
+    confirmed = h.cycle()  # the same file, read again: it is what the user meant
+    assert confirmed.ok
+    assert confirmed.changes > 0
+    assert _sections(world) == sections - 2
+
+
+def test_a_small_removal_is_synced_at_once(world: World) -> None:
+    h = Harness(world)
+    h.cycle()
+    h.edit("      - id: feedback-guide\n", "      - id: feedback-guide-renamed\n")
+    cycle = h.cycle()
+    assert cycle.changes > 0
+    assert not [line for line in h.err if "waiting for the next read" in line]
+
+
+def test_a_plan_fix_wakes_the_scheduler_after_a_refused_mass_delete(world: World) -> None:
+    h = Harness(world, interval=60)
+    h.cycle()
+    fixed = world.text
+    h.path.write_text(fixed[: fixed.index("  - id: lead-a-project")])  # most of the plan gone
+    h.cycle()  # held
+    refused = h.cycle()  # confirmed, then refused by the guard
+    assert isinstance(refused.error, SafetyError)
+    assert h.scheduler.delay == USER_WAIT
+    h.waits.clear()
+
+    def user(seconds: float) -> bool:
+        if len(h.waits) == 3:
+            h.path.write_text(fixed)  # the user puts the plan back
+        return h.scheduler.cycles >= 5 and h.scheduler.failures == 0
+
+    h.stop_when = user
+    h.scheduler.run()  # a cycle at once (refused again), then waits, watching the file
+
+    assert h.scheduler.failures == 0
+    assert h.scheduler.cycles == 5
+    *before, after = h.waits  # `after`: the interval after the good cycle, when it stops
+    assert before == [2.0, 2.0, 2.0, 3.0]  # three looks at the file, then it settles: 9 s
+    assert after == pytest.approx(60, abs=1)
+    assert any("synced:" in line for line in h.out[-2:])

@@ -59,9 +59,11 @@ class Sandbox:
 
     # Persistence ------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(".tmp")
         state = {"todoist": self.todoist.to_dict(), "google": self.google.to_dict()}
+        tmp.touch(mode=0o600)
+        tmp.chmod(0o600)
         tmp.write_text(json.dumps(state))
         os.replace(tmp, path)
 

@@ -27,8 +27,12 @@ from sync.cli import (
     sync,
     validate,
 )
+from sync.cli import (
+    state as state_cmd,
+)
 from sync.cli.common import AppState, err_console
 from sync.errors import CareersyncError
+from sync.private import private_umask
 
 
 class _Group(TyperGroup):
@@ -105,7 +109,9 @@ app.add_typer(auth.app, name="auth")
 app.command()(run.run)
 app.add_typer(service.app, name="service")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(state_cmd.app, name="state")
 
 
 def main() -> None:
+    private_umask()  # what careersync writes is the user's alone (sync.private)
     app(prog_name="careersync")

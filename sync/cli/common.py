@@ -18,6 +18,7 @@ from sync.cli.output import err_console as err_console
 from sync.errors import ConfigError
 from sync.loader import Loaded, load_plan
 from sync.settings import Settings, load_settings
+from sync.zones import load_zoned
 
 
 @dataclass
@@ -78,13 +79,20 @@ def today(tz: str) -> date:
     return now(tz).date()
 
 
-def load(ctx: typer.Context, path: Path) -> Loaded:
-    """Load and validate a plan; warnings go to stderr."""
+def load(ctx: typer.Context, path: Path, *, pin: bool = False) -> Loaded:
+    """Load and validate a plan, in its pinned zone if it names none (`pin`: pin it now if it
+    was never synced, see `sync.zones`); warnings and the zone note go to stderr."""
     settings = state(ctx).settings
-    loaded = load_plan(path, today=today(settings.timezone), default_timezone=settings.timezone)
-    for warning in loaded.warnings:
+
+    def read(day: date, zone: str) -> Loaded:
+        return load_plan(path, today=day, default_timezone=zone)
+
+    zoned = load_zoned(read, path, settings.state_db, settings.timezone, today, pin=pin)
+    for warning in zoned.loaded.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}")
-    return loaded
+    if zoned.note:
+        err_console.print(f"note: {zoned.note}", highlight=False)
+    return zoned.loaded
 
 
 PLAN_ARG: Any = typer.Argument(

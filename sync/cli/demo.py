@@ -26,6 +26,7 @@ from sync.cli.report import write_report
 from sync.cli.status import report as show_status
 from sync.loader import load_plan
 from sync.plan import Plan
+from sync.private import private_dir
 from sync.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ def demo(
 def _reset(home: Path) -> None:
     for name in ("state.db", "state.db-wal", "state.db-shm", "report.html"):
         (home / name).unlink(missing_ok=True)
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home.parent)
+    private_dir(home)
 
 
 def _example(name: str, home: Path) -> Path:

@@ -10,6 +10,7 @@ import typer
 from sync.cli.common import PLAN_ARG, console, load, now, state
 from sync.engine import facts, upcoming_blocks
 from sync.plan import Plan
+from sync.private import private_file
 from sync.progress import burnup, measure
 from sync.report import render_report
 from sync.state import StateStore
@@ -44,5 +45,7 @@ def write_report(plan: Plan, state_db: Path, at: datetime, out: Path) -> Path:
     progress = measure(plan, known, at)
     burnups = {m.id: burnup(plan, known, m.id, at) for m in plan.milestones}
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.touch(mode=0o600)
+    private_file(out)  # progress and plans are personal, wherever the report goes
     out.write_text(render_report(plan, progress, burnups, upcoming), encoding="utf-8")
     return out

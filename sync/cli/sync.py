@@ -68,9 +68,9 @@ class Ran:
 def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
     from sync.session import open_session  # the SDKs load only when needed
 
-    plan = load(ctx, path).plan
     settings = state(ctx).settings
     writes = not options.get("dry_run")
+    plan = load(ctx, path, pin=writes).plan
     lock = hold_lock(settings.home) if writes else nullcontext()
     with lock, open_session(settings, plan, dry_run=not writes) as session:
         known = {s: session.store.records(plan.id, s) for s in SERVICES}
