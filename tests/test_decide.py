@@ -168,7 +168,20 @@ RULES = [
         Side(deleted=True),
         [Link(KEY, "r1", {"title": "old"}, "dismissed")],
     ),
-    ("completed history is never touched again", "new", Kept(status="completed"), Side(), []),
+    (
+        "completed history is never touched again",
+        "new",
+        Kept(status="completed"),
+        Side(completed=True),
+        [],
+    ),
+    (
+        "a task the user un-completed is open again (the remote owns completion both ways)",
+        "old",
+        Kept(status="completed"),
+        Side(),
+        [Link(KEY, "r1", {"title": "old"}, "active")],
+    ),
     (
         "a dismissed item stays dismissed, even after a plan edit",
         "new",
