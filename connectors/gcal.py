@@ -29,7 +29,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from connectors.clients import calendar_batch_uri, calendar_service
+from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
 from connectors.gcal_map import (
     CALENDAR,
     calendar_item,
@@ -574,7 +574,11 @@ def connect(
 ) -> CalendarConnector:
     """A connector for `plan` at the configured endpoint (tests pass the sandbox's `http`)."""
     creds = credentials(settings, secrets, cache)
-    authed = AuthorizedHttp(creds, http=http or httplib2.Http(timeout=60))
+    endpoints = {settings.google_token_uri: "CAREERSYNC_GOOGLE_TOKEN_URI"}
+    transport = GoogleHttp(
+        http or httplib2.Http(timeout=60), endpoints, "CAREERSYNC_GOOGLE_API_ROOT"
+    )
+    authed = AuthorizedHttp(creds, http=transport)
     return CalendarConnector(
         calendar_service(authed, settings.google_api_root),
         authed,

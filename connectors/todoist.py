@@ -19,9 +19,10 @@ import httpx
 from todoist_api_python._core.endpoints import API_URL
 from todoist_api_python.api import TodoistAPI
 
+from connectors.clients import unreachable
 from connectors.retry import RetryPolicy, retrying
 from connectors.todoist_map import remote_project, remote_section, remote_task, task_args
-from sync.errors import AuthError, RateLimited, RemoteError, TransientError
+from sync.errors import AuthError, RateLimited, RemoteError, TransientError, Unreachable
 from sync.model import (
     Action,
     Applied,
@@ -39,6 +40,7 @@ from sync.state import Pending, StateStore
 SERVICE: Service = "todoist"
 T = TypeVar("T")
 SYNC_URL = f"{API_URL}/sync"
+URL_SETTING = "CAREERSYNC_TODOIST_API_URL"  # named when nothing answers there
 BATCH = 100  # commands per /sync request (documented limit)
 RESOURCES = ["projects", "sections", "items"]
 COMPLETED_WINDOW = timedelta(days=90)  # the API allows up to 3 months per query
@@ -83,6 +85,10 @@ def _transport(call: Any) -> Any:
     except httpx.HTTPStatusError as exc:
         raise map_error(exc.response) from exc
     except httpx.TransportError as exc:
+        reason = unreachable(exc) if isinstance(exc, httpx.ConnectError) else None
+        if reason is not None:
+            where = str(exc.request.url).split("?", 1)[0]
+            raise Unreachable(SERVICE, where, reason, URL_SETTING) from exc
         raise TransientError(SERVICE, f"connection failed ({type(exc).__name__})") from exc
 
 

@@ -42,6 +42,7 @@ from sync.errors import (
     SafetyError,
     SecretError,
     TransientError,
+    Unreachable,
     UserError,
 )
 from sync.loader import load_plan, parse_plan
@@ -65,7 +66,7 @@ SessionFactory = Callable[[Settings, Plan, RetryPolicy], AbstractContextManager[
 # The policy (pure) -------------------------------------------------------------------------
 def needs_user(error: BaseException | None) -> bool:
     """Errors no retry can fix: credentials, settings, a refused drastic change."""
-    return isinstance(error, AuthError | SecretError | SafetyError | UserError)
+    return isinstance(error, AuthError | SecretError | SafetyError | UserError | Unreachable)
 
 
 def next_delay(interval: int, failures: int, error: BaseException | None = None) -> int:

@@ -69,6 +69,7 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
     from sync.session import open_session  # the SDKs load only when needed
 
     plan = load(ctx, path).plan
+    state(ctx).check_home()
     settings = state(ctx).settings
     writes = not options.get("dry_run")
     lock = hold_lock(settings.home) if writes else nullcontext()
