@@ -319,3 +319,19 @@ def test_the_lock_refuses_a_second_scheduler(tmp_path: Path) -> None:
             pass
     with hold_lock(tmp_path / "home"):  # released on exit
         pass
+
+
+def test_a_cycle_reports_both_services_requests(tmp_path: Path) -> None:
+    world = World(tmp_path, google=True)
+    h = Harness(world)
+    first = h.cycle()
+    assert first.ok, first
+    counts = world.sandbox.wire.counts
+    assert first.requests == sum(counts("todoist").values())
+    assert first.google_requests == sum(counts("google").values()) > 0
+    idle = h.cycle()
+    assert idle.google_requests == sum(counts("google").values())
+    assert h.out[-1] == (
+        f"08:00:00 synced: up to date (todoist {idle.requests} request"
+        f"{'s' * (idle.requests != 1)}, google {idle.google_requests} requests)"
+    )

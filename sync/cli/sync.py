@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,12 +19,13 @@ from sync.cli import render
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
 from sync.errors import SafetyError
 from sync.lock import hold_lock
-from sync.model import Action, Create, Delete, Forget, Link, Service, Update
+from sync.model import Action, Applied, Create, Delete, Forget, Link, Service, Snapshot, Update
 
 SERVICES: tuple[Service, ...] = ("todoist", "google")
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 AS_JSON: Any = typer.Option(False, "--json", help="Print the actions as JSON.")
+PULL_JSON: Any = typer.Option(False, "--json", help="Print the recorded edits as JSON.")
 MASS: Any = typer.Option(
     False, "--allow-mass-delete", help="Allow a run that deletes most items, or finds them gone."
 )
@@ -46,15 +49,20 @@ def sync(
     report(ran, dry_run=dry_run, as_json=as_json)
 
 
-def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
+def pull(ctx: typer.Context, plan: Path = PLAN_ARG, as_json: bool = PULL_JSON) -> None:
     """Read completions and your edits back from Todoist and Calendar; write nothing remote.
 
     Example: careersync pull plan.yaml
     """
-    outcome = _run(ctx, plan, pull_only=True).outcome
-    noted = [a for acts in outcome.actions.values() for a in acts if isinstance(a, Link)]
-    done = sum(a.status == "completed" for a in noted)
-    console.print(f"pulled: {done} completions recorded, {len(noted) - done} other changes")
+    ran = _run(ctx, plan, pull_only=True)
+    edits = render.edits(ran.outcome.actions, ran.known, ran.tz, ran.seen)
+    if as_json:
+        console.print_json(json.dumps({"edits": edits}))
+        return
+    for line in edits:
+        console.print(f"  {escape(line)}")
+    done = sum(line.endswith(": completed") for line in edits)
+    console.print(f"pulled: {done} completions, {len(edits) - done} edits made remotely")
 
 
 @dataclass
@@ -63,6 +71,7 @@ class Ran:
     known: render.Known  # the state store's records before the run, for titles of deletions
     tz: ZoneInfo
     refused: SafetyError | None = None  # then `outcome` is the refused run, as a dry run
+    seen: Snapshot | None = None  # what Todoist looked like
 
 
 def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
@@ -77,12 +86,14 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
         known = {s: session.store.records(plan.id, s) for s in SERVICES}
         at = now(settings.timezone)
 
+        todoist = _Watched(session.todoist) if session.todoist is not None else None
+
         def run(**chosen: bool) -> engine.Outcome:
             return engine.run(
                 plan,
                 session.store,
                 at,
-                todoist=session.todoist,
+                todoist=todoist,
                 calendar=session.calendar,
                 **chosen,
             )
@@ -94,7 +105,26 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
                 raise
             preview = run(**{**options, "dry_run": True, "allow_mass_delete": True})
             return Ran(preview, known, plan.tz, refused)
-    return Ran(outcome, known, plan.tz)
+        seen = todoist.seen if todoist is not None else None
+    return Ran(outcome, known, plan.tz, seen=seen)
+
+
+class _Watched:
+    """The Todoist side, keeping the snapshot it gathered (for `pull` to say what changed)."""
+
+    def __init__(self, side: engine.TodoistSide) -> None:
+        self.side = side
+        self.seen: Snapshot | None = None
+
+    def replay(self) -> Applied:
+        return self.side.replay()
+
+    def gather(self, now: datetime, *, persist: bool = True) -> Snapshot:
+        self.seen = self.side.gather(now, persist=persist)
+        return self.seen
+
+    def apply(self, actions: Sequence[Action]) -> Applied:
+        return self.side.apply(actions)
 
 
 def describe(service: str, action: Action) -> dict[str, Any]:
