@@ -422,3 +422,14 @@ def _task_dict(task: Any) -> dict[str, Any]:
         "updated_at": task.updated_at.isoformat() if task.updated_at else None,
         "is_deleted": False,
     }
+
+
+def check_token(client: httpx.Client, token: str) -> str:
+    """One read (`GET /user`) that proves the token works; the account's email or name."""
+
+    def get() -> httpx.Response:
+        response = client.get(f"{API_URL}/user", headers={"Authorization": f"Bearer {token}"})
+        return response.raise_for_status()
+
+    user = _transport(get).json()
+    return str(user.get("email") or user.get("full_name") or "your account")

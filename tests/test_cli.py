@@ -160,7 +160,7 @@ def test_bad_settings_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_auth_stores_reports_and_removes_without_printing(tmp_path: Path) -> None:
     token = "0123456789abcdef0123456789abcdef01234567"
-    saved = careersync("auth", "todoist", stdin=token + "\n", home=tmp_path)
+    saved = careersync("auth", "todoist", "--no-check", stdin=token + "\n", home=tmp_path)
     assert saved.returncode == 0, saved.stderr
     assert json.loads((tmp_path / "keyring.json").read_text()) == {"careersync/todoist": token}
     status = careersync("auth", "status", home=tmp_path)
@@ -176,6 +176,7 @@ def test_no_keyring_backend_says_what_to_do(tmp_path: Path) -> None:
     result = careersync(
         "auth",
         "todoist",
+        "--no-check",
         stdin="abc\n",
         env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
         home=tmp_path,
