@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from connectors.todoist_map import todoist_items
 from sync.blocks import parse_block_key, span_of
-from sync.decide import check_safety, decide
+from sync.decide import check_safety, decide, rekeyed, renames
 from sync.model import Action, Applied, Service, Snapshot, is_write
 from sync.plan import Plan
 from sync.planner import Risk
@@ -26,9 +26,13 @@ from sync.state import StateStore
 
 
 class TodoistSide(Protocol):
+    notices: list[str]
+
     def replay(self) -> Applied: ...
 
     def gather(self, now: datetime, *, persist: bool = True) -> Snapshot: ...
+
+    def save(self) -> None: ...
 
     def apply(self, actions: Sequence[Action]) -> Applied: ...
 
@@ -55,6 +59,7 @@ class Outcome:
     actions: dict[Service, list[Action]] = field(default_factory=dict)
     writes: dict[Service, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # one line each: fallbacks, things to know
     risks: tuple[Risk, ...] = ()
 
     @property
@@ -63,8 +68,16 @@ class Outcome:
 
 
 def facts(plan: Plan, store: StateStore, snapshot: Snapshot | None = None) -> Facts:
-    """What got done: as the state store knows it, plus what a fresh snapshot shows."""
-    done = [(k, r.completed_at) for k, r in store.records(plan.id, "todoist").items()]
+    """What got done: as the state store knows it, plus what a fresh snapshot shows.
+
+    Actions whose id changed count under their new id already (see `decide.renames`).
+    """
+    known = store.records(plan.id, "todoist")
+    records = rekeyed(known, renames(todoist_items(plan), known)).items()
+    reopened = set()  # the remote owns completion both ways: an un-completed task is open again
+    if snapshot is not None:
+        reopened = {r.remote_id for r in snapshot.remotes.values() if r.is_open}
+    done = [(k, r.completed_at) for k, r in records if r.remote_id not in reopened]
     if snapshot is not None:
         done += [(r.key, r.completed_at) for r in snapshot.remotes.values() if r.key]
     completed: dict[str, datetime] = {}
@@ -98,7 +111,7 @@ def run(
     if todoist is not None:
         if not (dry_run or pull_only):
             todoist.replay()  # finish the writes of a run that stopped half-way
-        snapshot = todoist.gather(now, persist=not dry_run)
+        snapshot = todoist.gather(now, persist=False)  # kept once the safety checks pass
     known = facts(plan, store, snapshot)
     texts = progress_texts(plan, known, now)
     if calendar is not None:
@@ -116,8 +129,11 @@ def run(
         actions = decide(desired, records, snapshot, keep=lambda r: r.status == "completed")
         check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
         outcome.actions["todoist"] = actions
+        outcome.notices += todoist.notices
     if dry_run:
         return outcome
+    if todoist is not None:
+        todoist.save()
     if calendar is not None:
         risks = json.dumps([risk_dict(r) for r in outcome.risks])
         store.set_cursor(plan.id, "google", "risks", risks)

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import schedule
 
-from connectors.clients import GoogleHttp
+from connectors.clients import WatchedHttp
 from connectors.gcal import CredentialCache
 from connectors.retry import RetryPolicy
 from sync import engine
@@ -341,7 +341,7 @@ def _google_requests(session: Session) -> int | None:
     """The Calendar connector's HTTP requests so far (its transport counts them)."""
     authed = getattr(session.calendar, "http", None)
     transport = getattr(authed, "http", None)
-    return transport.requests if isinstance(transport, GoogleHttp) else None
+    return transport.requests if isinstance(transport, WatchedHttp) else None
 
 
 def _count_requests(session: Session, counter: list[int]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,8 @@ def open_session(
 ) -> Iterator[Session]:
     """Connectors for the enabled services, sharing one state store; closed on exit.
 
-    A dry run with no state yet works on an empty store in memory, so it writes no file.
+    A dry run with no state yet works on an empty store in memory, so it writes no file; a dry
+    run reads the state as one snapshot, so a sync running meanwhile cannot show it half-written.
     """
     secrets = SecretStore(settings)
     fresh = dry_run and not settings.state_db.exists()
@@ -56,7 +57,8 @@ def open_session(
             calendar = connect(
                 settings, secrets, store, plan, http=google_http, policy=policy, cache=credentials
             )
-        yield Session(store, todoist, calendar)
+        with store.snapshot() if dry_run else nullcontext():
+            yield Session(store, todoist, calendar)
     finally:
         if client is not None:
             client.close()

@@ -65,7 +65,7 @@ def test_a_deleted_block_is_shown_by_its_title_and_time(cli: Cli, tmp_path: Path
     assert dry.exit_code == 0, dry.output
     assert "- delete block           Tue 2027-03-02 07:30-08:30  Read the book\n" in dry.stdout
     assert "- delete block           Thu 2027-03-04 08:00-09:00  Read the book\n" in dry.stdout
-    assert "- delete task            Read the book  (due 2027-03-02)\n" in dry.stdout
+    assert "~ rename task            Read the book  (id read -> reread)\n" in dry.stdout
     assert "  blocks: 2 create / 0 update / 2 delete" in dry.stdout
     assert not KEYS.search(dry.stdout), dry.stdout
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,6 +64,19 @@ def state(ctx: typer.Context) -> AppState:
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
     return root.obj
+
+
+def program() -> str:
+    """How a hint should name careersync: `careersync` when that runs this one (the venv is
+    active, or it is installed on PATH), else the path this run was started with, such as
+    `.venv/bin/careersync`, so every hint can be copied as it is."""
+    started = Path(sys.argv[0])
+    if started.name != "careersync":  # python -m sync, a test runner
+        return "careersync"
+    found = shutil.which("careersync")
+    if found and Path(found).resolve() == started.resolve():
+        return "careersync"
+    return str(started)
 
 
 def now(tz: str) -> datetime:

@@ -18,7 +18,18 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 
 from sync.blocks import parse_time
-from sync.model import Action, Create, Delete, Forget, Link, Record, Service, Snapshot, Update
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Link,
+    Record,
+    Rename,
+    Service,
+    Snapshot,
+    Update,
+)
 
 # key prefix -> (kind as the user says it, plural for the summary)
 KINDS: dict[str, tuple[str, str]] = {
@@ -32,11 +43,12 @@ KINDS: dict[str, tuple[str, str]] = {
     "block": ("block", "blocks"),
 }
 ORDER = list(dict.fromkeys(kind for kind, _ in KINDS.values()))
-OPS = ("create", "update", "delete", "completed", "dismissed")
+OPS = ("create", "update", "delete", "rename", "completed", "dismissed")
 SIGNS = {
     "create": "[green]+ create[/]",
     "update": "[yellow]~ update[/]",
     "delete": "[red]- delete[/]",
+    "rename": "[yellow]~ rename[/]",
     "completed": "[blue]= done  [/]",
     "dismissed": "[blue]= gone  [/]",
 }
@@ -87,6 +99,17 @@ def _change(
         op = "create" if isinstance(action, Create) else "update"
     elif isinstance(action, Delete):
         fields, op = old, "delete"
+    elif isinstance(action, Rename):
+        renamed = before.get(action.old)
+        fields, op = (renamed.synced if renamed else {}), "rename"
+        title = str(fields.get("content") or action.key)
+        return Change(
+            service,
+            op,
+            action.key,
+            kind_of(action.key),
+            f"{title}  (id {_id(action.old)} -> {_id(action.key)})",
+        )
     elif isinstance(action, Link):
         if action.status == "active" or (record is not None and record.status == action.status):
             return None  # bookkeeping only: nothing the user would call a change
@@ -109,6 +132,10 @@ def _change(
         tuple(action.changes) if isinstance(action, Update) else (),
         moved,
     )
+
+
+def _id(key: str) -> str:
+    return key.partition(":")[2]
 
 
 def _when(value: Any, tz: ZoneInfo) -> datetime | date | None:

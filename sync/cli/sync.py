@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import typer
@@ -19,7 +18,17 @@ from sync.cli import render
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
 from sync.errors import SafetyError
 from sync.lock import hold_lock
-from sync.model import Action, Applied, Create, Delete, Forget, Link, Service, Snapshot, Update
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Link,
+    Rename,
+    Service,
+    Snapshot,
+    Update,
+)
 
 SERVICES: tuple[Service, ...] = ("todoist", "google")
 
@@ -86,7 +95,8 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
         known = {s: session.store.records(plan.id, s) for s in SERVICES}
         at = now(settings.timezone)
 
-        todoist = _Watched(session.todoist) if session.todoist is not None else None
+        watched = _Watched(session.todoist) if session.todoist is not None else None
+        todoist = cast(engine.TodoistSide, watched) if watched is not None else None
 
         def run(**chosen: bool) -> engine.Outcome:
             return engine.run(
@@ -105,26 +115,24 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
                 raise
             preview = run(**{**options, "dry_run": True, "allow_mass_delete": True})
             return Ran(preview, known, plan.tz, refused)
-        seen = todoist.seen if todoist is not None else None
+        seen = watched.seen if watched is not None else None
     return Ran(outcome, known, plan.tz, seen=seen)
 
 
 class _Watched:
-    """The Todoist side, keeping the snapshot it gathered (for `pull` to say what changed)."""
+    """The Todoist side, keeping the snapshot it gathered (for `pull` to say what changed);
+    everything else is the side's own."""
 
     def __init__(self, side: engine.TodoistSide) -> None:
         self.side = side
         self.seen: Snapshot | None = None
 
-    def replay(self) -> Applied:
-        return self.side.replay()
-
     def gather(self, now: datetime, *, persist: bool = True) -> Snapshot:
         self.seen = self.side.gather(now, persist=persist)
         return self.seen
 
-    def apply(self, actions: Sequence[Action]) -> Applied:
-        return self.side.apply(actions)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.side, name)
 
 
 def describe(service: str, action: Action) -> dict[str, Any]:
@@ -140,6 +148,8 @@ def describe(service: str, action: Action) -> dict[str, Any]:
         entry |= {"op": "record", "status": action.status}
     elif isinstance(action, Forget):
         entry |= {"op": "forget"}
+    elif isinstance(action, Rename):
+        entry |= {"op": "rename", "from": action.old}
     return entry
 
 
@@ -160,6 +170,8 @@ def report(ran: Ran, *, dry_run: bool, as_json: bool, refused: bool = False) -> 
         for line in render.text_lines(found):
             console.print(line)
         _summary(outcome, found, dry_run, refused)
+    for notice in outcome.notices:
+        err_console.print(f"note: {escape(notice)}", highlight=False)
     for error in outcome.errors:
         err_console.print(f"[red]error:[/] {escape(error)}")
     if outcome.errors:
