@@ -174,3 +174,49 @@ def test_pull_says_what_the_user_changed(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(as_json.stdout)["edits"] == [
         'task "Read the book": renamed to "Read the whole book", re-dated to 2027-03-09'
     ]
+
+
+def test_a_long_first_sync_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from connectors.retry import RetryPolicy
+    from connectors.sandbox.transport import HttpxTransport
+    from sync import engine
+    from sync.cli.progress import write_progress
+    from sync.session import open_session
+    from tests.world import World
+
+    world = World(tmp_path, google=True)
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=80)
+    plan = world.plan
+    with open_session(
+        world.settings(),
+        plan,
+        todoist_transport=HttpxTransport(world.sandbox.wire),
+        google_http=world.sandbox.httplib2(),
+        policy=RetryPolicy(sleep=lambda s: None),
+    ) as session:
+        with write_progress(session, terminal):
+            outcome = engine.run(
+                plan, session.store, world.now, todoist=session.todoist, calendar=session.calendar
+            )
+        assert "put" not in vars(session.store)  # the store is itself again
+    writes = sum(outcome.writes.values())
+    assert writes > 20
+    assert f"{writes}/{writes}" in screen.getvalue()  # the bar reached the end
+    piped = io.StringIO()
+    with write_progress(session, Console(file=piped)):
+        pass
+    assert piped.getvalue() == ""
+
+
+def test_piped_sync_output_has_no_progress_bar(cli: Cli, tmp_path: Path) -> None:
+    plan = write(tmp_path)
+    with cli.sandbox():
+        result = cli("sync", plan)
+    assert result.exit_code == 0, result.output
+    assert "writing" not in result.output
+    assert "\x1b" not in result.output

@@ -16,6 +16,7 @@ from rich.markup import escape
 from sync import engine
 from sync.cli import render
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
+from sync.cli.progress import write_progress
 from sync.errors import SafetyError
 from sync.lock import hold_lock
 from sync.model import (
@@ -51,7 +52,9 @@ def sync(
 
     Example: careersync sync plan.yaml --dry-run
     """
-    ran = _run(ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete)
+    ran = _run(
+        ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete, progress=not as_json
+    )
     if isinstance(ran.refused, SafetyError):  # show what it would have done, then refuse
         report(ran, dry_run=True, as_json=as_json, refused=True)
         raise ran.refused
@@ -86,6 +89,7 @@ class Ran:
 def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
     from sync.session import open_session  # the SDKs load only when needed
 
+    show_progress = options.pop("progress", False)
     plan = load(ctx, path).plan
     state(ctx).check_home()
     settings = state(ctx).settings
@@ -109,7 +113,8 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
             )
 
         try:
-            outcome = run(**options)
+            with write_progress(session, console, enabled=show_progress and writes):
+                outcome = run(**options)
         except SafetyError as refused:
             if options.get("allow_mass_delete") or options.get("pull_only"):
                 raise
