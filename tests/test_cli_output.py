@@ -172,7 +172,13 @@ def test_pull_says_what_the_user_changed(cli: Cli, tmp_path: Path) -> None:
     assert '  block "Send the weekly update": moved to Fri 2027-03-26 09:00\n' in out
     assert out.endswith("pulled: 1 completions, 2 edits made remotely\n")
     assert json.loads(as_json.stdout)["edits"] == [
-        'task "Read the book": renamed to "Read the whole book", re-dated to 2027-03-09'
+        {
+            "service": "todoist",
+            "key": "task:read",
+            "item": "task",
+            "title": "Read the book",
+            "edits": ['renamed to "Read the whole book"', "re-dated to 2027-03-09"],
+        }
     ]
 
 

@@ -256,8 +256,8 @@ def edits(
     known: Known,
     tz: ZoneInfo,
     todoist: Snapshot | None = None,
-) -> list[str]:
-    """One line per item the user changed: `task "Read": renamed to "Read it", re-dated to ...`.
+) -> list[Edit]:
+    """Each item the user changed: `task "Read": renamed to "Read it", re-dated to ...`.
 
     Calendar changes come as the records a pull writes; Todoist edits the plan did not make are
     kept remotely without a record, so they are read from the snapshot `pull` gathered."""
@@ -288,8 +288,29 @@ def edits(
                 )
             said = list(dict.fromkeys(w for w in what if w))
             if said:
-                lines.append(f'{kind_of(action.key)} "{title}": {", ".join(said)}')
+                lines.append(Edit(service, action.key, kind_of(action.key), title, tuple(said)))
     return lines
+
+
+@dataclass(frozen=True)
+class Edit:
+    service: str
+    key: str
+    kind: str
+    title: str
+    what: tuple[str, ...]  # "renamed to ...", "moved to ...", "completed"
+
+    def __str__(self) -> str:
+        return f'{self.kind} "{self.title}": {", ".join(self.what)}'
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "key": self.key,
+            "item": self.kind,
+            "title": self.title,
+            "edits": list(self.what),
+        }
 
 
 def _edit(name: str, old: Any, new: Any, tz: ZoneInfo) -> str | None:

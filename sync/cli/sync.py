@@ -69,11 +69,11 @@ def pull(ctx: typer.Context, plan: Path = PLAN_ARG, as_json: bool = PULL_JSON) -
     ran = _run(ctx, plan, pull_only=True)
     edits = render.edits(ran.outcome.actions, ran.known, ran.tz, ran.seen)
     if as_json:
-        console.print_json(json.dumps({"edits": edits}))
+        console.print_json(json.dumps({"edits": [e.as_json() for e in edits]}))
         return
-    for line in edits:
-        console.print(f"  {escape(line)}")
-    done = sum(line.endswith(": completed") for line in edits)
+    for edit in edits:
+        console.print(f"  {escape(str(edit))}")
+    done = sum("completed" in edit.what for edit in edits)
     console.print(f"pulled: {done} completions, {len(edits) - done} edits made remotely")
 
 
