@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import socket
+from collections.abc import Mapping
 from typing import Any
 
 import httplib2
@@ -10,6 +12,8 @@ import httpx
 from googleapiclient.discovery import build
 from todoist_api_python._core.endpoints import API_URL as TODOIST_DEFAULT_URL
 from todoist_api_python.api import TodoistAPI
+
+from sync.errors import Unreachable
 
 GOOGLE_DEFAULT_ROOT = "https://www.googleapis.com/"
 
@@ -87,3 +91,46 @@ def calendar_service(http: httplib2.Http, api_root: str = GOOGLE_DEFAULT_ROOT) -
 def calendar_batch_uri(api_root: str = GOOGLE_DEFAULT_ROOT) -> str:
     """The batch endpoint; the client ignores `api_endpoint` for batches, so pass this explicitly."""
     return api_root.rstrip("/") + "/batch/calendar/v3"
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """ "connection refused" or "unknown host" when that is what `exc` comes down to: a wrong
+    endpoint, not worth retrying. None for anything else (a reset or a timeout is transient)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror | httplib2.ServerNotFoundError):
+            return "unknown host"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _where(uri: str) -> str:
+    """A URL without its query (which may carry ids), for messages."""
+    return uri.split("?", 1)[0]
+
+
+class WatchedHttp:
+    """The httplib2 transport every Google request goes through: it counts requests, and turns a
+    refused connection into `Unreachable` naming the URL and the setting that holds it."""
+
+    def __init__(self, http: Any, settings: Mapping[str, str], default: str) -> None:
+        self.http = http
+        self.settings = settings  # URL prefix -> the setting that holds it
+        self.default = default
+        self.requests = 0
+
+    def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+        self.requests += 1
+        try:
+            return self.http.request(uri, *args, **kwargs)
+        except (OSError, httplib2.HttpLib2Error) as exc:
+            reason = unreachable(exc)
+            if reason is None:
+                raise
+            setting = next((s for p, s in self.settings.items() if uri.startswith(p)), self.default)
+            raise Unreachable("google", _where(uri), reason, setting) from exc
+
+    def __getattr__(self, name: str) -> Any:  # timeout, connections, close ...: the real Http's
+        return getattr(self.http, name)

@@ -33,7 +33,7 @@ from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.http import BatchHttpRequest
 
-from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
+from connectors.clients import GoogleHttp, WatchedHttp, calendar_batch_uri, calendar_service
 from connectors.gcal_errors import SCOPE_FIX, SERVICE, SignIn, map_error
 from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
@@ -566,7 +566,9 @@ def connect(
 ) -> CalendarConnector:
     """A connector for `plan` at the configured endpoint (tests pass the sandbox's `http`)."""
     creds = credentials(settings, secrets, cache)
-    authed = AuthorizedHttp(creds, http=http or GoogleHttp(timeout=60))
+    endpoints = {settings.google_token_uri: "CAREERSYNC_GOOGLE_TOKEN_URI"}
+    transport = WatchedHttp(http or GoogleHttp(timeout=60), endpoints, "CAREERSYNC_GOOGLE_API_ROOT")
+    authed = AuthorizedHttp(creds, http=transport)
     return CalendarConnector(
         calendar_service(authed, settings.google_api_root),
         authed,

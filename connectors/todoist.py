@@ -21,6 +21,7 @@ import httpx
 from todoist_api_python._core.endpoints import API_URL
 from todoist_api_python.api import TodoistAPI
 
+from connectors.clients import unreachable
 from connectors.retry import RetryPolicy, retrying
 from connectors.todoist_map import (
     remote_project,
@@ -29,7 +30,14 @@ from connectors.todoist_map import (
     section_of,
     task_args,
 )
-from sync.errors import AuthError, RateLimited, RemoteError, TransientError, UserError
+from sync.errors import (
+    AuthError,
+    RateLimited,
+    RemoteError,
+    TransientError,
+    Unreachable,
+    UserError,
+)
 from sync.model import (
     Action,
     Applied,
@@ -49,6 +57,7 @@ SERVICE: Service = "todoist"
 Mirror = dict[str, dict[str, Any]]
 T = TypeVar("T")
 SYNC_URL = f"{API_URL}/sync"
+URL_SETTING = "CAREERSYNC_TODOIST_API_URL"  # named when nothing answers there
 ARCHIVED_URL = f"{API_URL}/projects/archived"
 BATCH = 100  # commands per /sync request (documented limit)
 RESOURCES = ["projects", "sections", "items"]
@@ -94,6 +103,10 @@ def _transport(call: Any) -> Any:
     except httpx.HTTPStatusError as exc:
         raise map_error(exc.response) from exc
     except httpx.TransportError as exc:
+        reason = unreachable(exc) if isinstance(exc, httpx.ConnectError) else None
+        if reason is not None:
+            where = str(exc.request.url).split("?", 1)[0]
+            raise Unreachable(SERVICE, where, reason, URL_SETTING) from exc
         raise TransientError(SERVICE, f"connection failed ({type(exc).__name__})") from exc
     except (ValueError, KeyError, TypeError) as exc:  # the SDK parsing a malformed answer
         raise TransientError(SERVICE, f"the reply was not a valid answer ({exc})") from exc
@@ -556,3 +569,14 @@ def _task_dict(task: Any) -> dict[str, Any]:
         "updated_at": task.updated_at.isoformat() if task.updated_at else None,
         "is_deleted": False,
     }
+
+
+def check_token(client: httpx.Client, token: str) -> str:
+    """One read (`GET /user`) that proves the token works; the account's email or name."""
+
+    def get() -> httpx.Response:
+        response = client.get(f"{API_URL}/user", headers={"Authorization": f"Bearer {token}"})
+        return response.raise_for_status()
+
+    user = _transport(get).json()
+    return str(user.get("email") or user.get("full_name") or "your account")

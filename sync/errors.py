@@ -101,6 +101,22 @@ class TransientError(RemoteError):
     """A timeout, a dropped connection or a 5xx: safe to retry."""
 
 
+class Unreachable(RemoteError):
+    """Nothing answers at a configured endpoint (connection refused, unknown host): a wrong URL
+    or a server that is not running. Not retried; the setting that holds the URL is named."""
+
+    exit_code = 2
+
+    def __init__(self, service: str, url: str, reason: str, setting: str) -> None:
+        super().__init__(
+            service,
+            f"cannot connect to {url} ({reason})",
+            f"check {setting}, or start the server it points at",
+        )
+        self.url = url
+        self.setting = setting
+
+
 class SafetyError(CareersyncError):
     """A run refused because it would do something drastic (mass delete, vanished project)."""
 

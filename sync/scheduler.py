@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import schedule
 
+from connectors.clients import WatchedHttp
 from connectors.gcal import CredentialCache
 from connectors.retry import RetryPolicy
 from sync import engine
@@ -47,6 +48,7 @@ from sync.errors import (
     SafetyError,
     SecretError,
     TransientError,
+    Unreachable,
     UserError,
 )
 from sync.loader import Loaded, load_plan, parse_plan
@@ -75,7 +77,7 @@ SessionFactory = Callable[[Settings, Plan, RetryPolicy], AbstractContextManager[
 # The policy (pure) -------------------------------------------------------------------------
 def needs_user(error: BaseException | None) -> bool:
     """Errors no retry can fix: credentials, settings, a refused drastic change."""
-    return isinstance(error, AuthError | SecretError | SafetyError | UserError)
+    return isinstance(error, AuthError | SecretError | SafetyError | UserError | Unreachable)
 
 
 def next_delay(interval: int, failures: int, error: BaseException | None = None) -> int:
@@ -130,6 +132,7 @@ class Cycle:
     changes: int = 0
     writes: int = 0
     requests: int | None = None  # Todoist HTTP requests, when Todoist is on
+    google_requests: int | None = None  # Google HTTP requests (token refreshes too), when on
     errors: tuple[str, ...] = ()
     error: BaseException | None = None
     stopped: bool = False
@@ -146,8 +149,13 @@ def summary(cycle: Cycle, delay: int | None = None) -> str:
         return f"{when} stopped before the cycle finished; the next run picks up from here"
     if cycle.ok:
         what = f"{cycle.changes} changes, {cycle.writes} writes" if cycle.changes else "up to date"
-        if cycle.requests is not None:
-            what += f" (todoist {cycle.requests} request{'s' * (cycle.requests != 1)})"
+        counts = [
+            f"{name} {n} request{'s' * (n != 1)}"
+            for name, n in (("todoist", cycle.requests), ("google", cycle.google_requests))
+            if n is not None
+        ]
+        if counts:
+            what += f" ({', '.join(counts)})"
         return f"{when} synced: {what}"
     error = cycle.error
     if isinstance(error, RemoteError) and (
@@ -317,6 +325,7 @@ class Scheduler:
                 outcome = engine.run(
                     plan, session.store, at, todoist=session.todoist, calendar=session.calendar
                 )
+                google = _google_requests(session)
         except Stopped:
             return Cycle(at, stopped=True)
         except CareersyncError as exc:
@@ -329,6 +338,7 @@ class Scheduler:
             changes=outcome.changes,
             writes=sum(outcome.writes.values()),
             requests=requests[0] if counted else None,
+            google_requests=google,
             errors=tuple(outcome.errors),
         )
 
@@ -414,6 +424,13 @@ def _stamp(path: Path) -> Stamp | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _google_requests(session: Session) -> int | None:
+    """The Calendar connector's HTTP requests so far (its transport counts them)."""
+    authed = getattr(session.calendar, "http", None)
+    transport = getattr(authed, "http", None)
+    return transport.requests if isinstance(transport, WatchedHttp) else None
 
 
 def _count_requests(session: Session, counter: list[int]) -> bool:

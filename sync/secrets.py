@@ -6,6 +6,7 @@ the keyring for headless machines. A secret is never printed, logged or written 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -22,8 +23,8 @@ Name = Literal["todoist", "google"]
 NAMES: tuple[Name, ...] = ("todoist", "google")
 ENV = {"todoist": "CAREERSYNC_TODOIST_TOKEN", "google": "CAREERSYNC_GOOGLE_CREDENTIALS"}
 NO_BACKEND_FIX = (
-    "set {env} instead, or install a keyring backend (e.g. `pip install keyrings.alt`, "
-    "or run a Secret Service such as gnome-keyring)"
+    "set {env} instead, or install a keyring backend (e.g. `{python} -m pip install "
+    "keyrings.alt`, or run a Secret Service such as gnome-keyring)"
 )
 
 
@@ -88,9 +89,11 @@ class SecretStore:
             raise
         except (keyring.errors.NoKeyringError, keyring.errors.InitError) as exc:
             raise SecretError(
-                "no usable keyring backend on this machine", NO_BACKEND_FIX.format(env=ENV[name])
+                "no usable keyring backend on this machine",
+                NO_BACKEND_FIX.format(env=ENV[name], python=sys.executable),
             ) from exc
         except keyring.errors.KeyringError as exc:
             raise SecretError(
-                f"the keyring refused: {type(exc).__name__}", NO_BACKEND_FIX.format(env=ENV[name])
+                f"the keyring refused: {type(exc).__name__}",
+                NO_BACKEND_FIX.format(env=ENV[name], python=sys.executable),
             ) from exc

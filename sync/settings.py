@@ -22,6 +22,7 @@ from pydantic_settings import (
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from sync.errors import ConfigError
@@ -164,6 +165,12 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     token = _file_values.set(read_settings_file(path))
     try:
         return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except SettingsError as exc:  # a list or dict setting whose env value is not JSON
+        field = str(exc).split('"')[1] if '"' in str(exc) else "a setting"
+        raise ConfigError(
+            f"invalid setting {field} from ${ENV_PREFIX}{field.upper()}: not valid JSON",
+            f"write lists as JSON, e.g. {ENV_PREFIX}BUSY_CALENDARS='[\"primary\"]'",
+        ) from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"])

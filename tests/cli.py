@@ -28,6 +28,11 @@ class Cli:
     home: Path
     env: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def keyring_file(self) -> Path:
+        """Next to the home, so a run that writes nothing leaves the home absent."""
+        return self.home.with_name(self.home.name + "-keyring.json")
+
     def base_env(self) -> dict[str, str | None]:
         unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("CAREERSYNC_")}
         return unset | {
@@ -36,7 +41,7 @@ class Cli:
             "CAREERSYNC_HOME": str(self.home),
             "CAREERSYNC_TIMEZONE": "UTC",
             "XDG_CONFIG_HOME": str(self.home / "config"),
-            "CAREERSYNC_TEST_KEYRING": str(self.home / "keyring.json"),
+            "CAREERSYNC_TEST_KEYRING": str(self.keyring_file),
         }
 
     def __call__(

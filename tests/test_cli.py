@@ -55,12 +55,42 @@ def commands() -> list[str]:
     return found
 
 
-def test_every_command_is_in_the_readme_and_has_help() -> None:
+def test_every_command_is_in_the_readme_and_has_help(tmp_path: Path) -> None:
+    from tests.cli import Cli
+
+    cli = Cli(tmp_path)
     for command in commands():
         assert f"`{command}" in README or f"careersync {command}" in README, command
-        result = careersync(*command.split(), "--help")
-        assert result.returncode == 0, result.stderr
-        assert "Usage:" in result.stdout
+        for flag in ("--help", "-h"):
+            result = cli(*command.split(), flag)
+            assert result.exit_code == 0, result.output
+            assert result.stdout.startswith(f"Usage: careersync {command} "), result.stdout
+    assert cli("-h").stdout.startswith("Usage: careersync [OPTIONS] COMMAND")
+
+
+def test_shell_completion_is_offered_and_completes_commands(tmp_path: Path) -> None:
+    from tests.cli import Cli
+
+    cli = Cli(tmp_path)
+    assert "--install-completion" in cli("--help").stdout
+    assert "careersync --install-completion" in README
+    script = cli("--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert "_CAREERSYNC_COMPLETE=complete_bash" in script.stdout
+    words = {"COMP_WORDS": "careersync au", "COMP_CWORD": "1"}
+    done = cli(env={**words, "_CAREERSYNC_COMPLETE": "complete_bash"})
+    assert done.stdout.split() == ["auth"]
+
+
+def test_json_on_validate_and_show(tmp_path: Path) -> None:
+    from tests.cli import Cli
+
+    cli = Cli(tmp_path)
+    plan = str(REPO / "config" / "vision-plan.yaml")
+    checked = json.loads(cli("validate", plan, "--json").stdout)
+    assert (checked["ok"], checked["milestones"], checked["actions"]) == (True, 5, 17)
+    shown = json.loads(cli("show", plan, "--json").stdout)
+    assert shown["needed_minutes"] == 53 * 60 + 30
+    assert shown["milestones"][0]["actions"][0]["id"] == "talk-to-manager"
 
 
 def test_version() -> None:
@@ -130,7 +160,7 @@ def test_bad_settings_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_auth_stores_reports_and_removes_without_printing(tmp_path: Path) -> None:
     token = "0123456789abcdef0123456789abcdef01234567"
-    saved = careersync("auth", "todoist", stdin=token + "\n", home=tmp_path)
+    saved = careersync("auth", "todoist", "--no-check", stdin=token + "\n", home=tmp_path)
     assert saved.returncode == 0, saved.stderr
     assert json.loads((tmp_path / "keyring.json").read_text()) == {"careersync/todoist": token}
     status = careersync("auth", "status", home=tmp_path)
@@ -146,6 +176,7 @@ def test_no_keyring_backend_says_what_to_do(tmp_path: Path) -> None:
     result = careersync(
         "auth",
         "todoist",
+        "--no-check",
         stdin="abc\n",
         env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
         home=tmp_path,

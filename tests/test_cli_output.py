@@ -137,3 +137,92 @@ def test_no_color_on_a_terminal(cli: Cli, tmp_path: Path) -> None:
         with out.capture() as captured:
             out.print("[red]red[/]")
     assert captured.get() == "red\n"
+
+
+def test_pull_says_what_the_user_changed(cli: Cli, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sync.state import StateStore
+
+    plan = write(tmp_path)
+    with cli.sandbox() as sandbox:
+        assert cli("sync", plan).exit_code == 0
+        store = StateStore(cli.home / "state.db")
+        tasks, events = (store.records("output-test", s) for s in ("todoist", "google"))
+        store.close()
+        sandbox.todoist.user_update(
+            tasks["task:read"].remote_id, content="Read the whole book", due={"date": "2027-03-09"}
+        )
+        sandbox.todoist.user_complete(tasks["checkpoint:first"].remote_id)
+        moved = datetime(2027, 3, 26, 13, 0, tzinfo=UTC)  # 09:00 in New York (daylight time)
+        sandbox.google.user_move_event(
+            events["calendar"].remote_id,
+            events["block:update:3"].remote_id,
+            moved,
+            moved.replace(minute=30),
+        )
+        pulled = cli("pull", plan)
+        as_json = cli("pull", plan, "--json")
+    assert pulled.exit_code == 0, pulled.output
+    out = pulled.stdout
+    assert (
+        '  task "Read the book": renamed to "Read the whole book", re-dated to 2027-03-09\n' in out
+    )
+    assert '  checkpoint "Milestone: First step": completed\n' in out
+    assert '  block "Send the weekly update": moved to Fri 2027-03-26 09:00\n' in out
+    assert out.endswith("pulled: 1 completions, 2 edits made remotely\n")
+    assert json.loads(as_json.stdout)["edits"] == [
+        {
+            "service": "todoist",
+            "key": "task:read",
+            "item": "task",
+            "title": "Read the book",
+            "edits": ['renamed to "Read the whole book"', "re-dated to 2027-03-09"],
+        }
+    ]
+
+
+def test_a_long_first_sync_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from connectors.retry import RetryPolicy
+    from connectors.sandbox.transport import HttpxTransport
+    from sync import engine
+    from sync.cli.progress import write_progress
+    from sync.session import open_session
+    from tests.world import World
+
+    world = World(tmp_path, google=True)
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=80)
+    plan = world.plan
+    with open_session(
+        world.settings(),
+        plan,
+        todoist_transport=HttpxTransport(world.sandbox.wire),
+        google_http=world.sandbox.httplib2(),
+        policy=RetryPolicy(sleep=lambda s: None),
+    ) as session:
+        with write_progress(session, terminal):
+            outcome = engine.run(
+                plan, session.store, world.now, todoist=session.todoist, calendar=session.calendar
+            )
+        assert "put" not in vars(session.store)  # the store is itself again
+    writes = sum(outcome.writes.values())
+    assert writes > 20
+    assert f"{writes}/{writes}" in screen.getvalue()  # the bar reached the end
+    piped = io.StringIO()
+    with write_progress(session, Console(file=piped)):
+        pass
+    assert piped.getvalue() == ""
+
+
+def test_piped_sync_output_has_no_progress_bar(cli: Cli, tmp_path: Path) -> None:
+    plan = write(tmp_path)
+    with cli.sandbox():
+        result = cli("sync", plan)
+    assert result.exit_code == 0, result.output
+    assert "writing" not in result.output
+    assert "\x1b" not in result.output

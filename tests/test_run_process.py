@@ -24,10 +24,8 @@ from typing import IO
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from connectors.sandbox import TODOIST_TOKEN
-from sync.cli import app
 from sync.cli.service import LABEL, launchd_plist, service_for, systemd_unit
 from sync.lock import hold_lock
 from sync.state import StateStore
@@ -141,7 +139,10 @@ def test_run_as_a_process_against_the_sandbox_server(
         run.until("the first sync", lambda: len(run.synced()) >= 1)
         assert " changes, " in run.synced()[0]
         second = Process("run", str(plan), "--once", env=env)  # refused: the home is in use
-        run.until("an idle cycle", lambda: "up to date (todoist 1 request)" in run.out[-1])
+        run.until(
+            "an idle cycle",
+            lambda: "up to date (todoist 1 request, google 1 request)" in run.out[-1],
+        )
 
         # the user completes two tasks in Todoist; the next cycles pull them and write progress
         ids = remote_ids(home)
@@ -236,54 +237,9 @@ def test_the_systemd_unit_runs_this_careersync_on_the_plan(tmp_path: Path) -> No
 
 def test_the_launchd_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    service = service_for(["/usr/local/bin/careersync", "run", "/p.yaml"], tmp_path, "darwin")
-    assert service.path == tmp_path / "Library" / "LaunchAgents" / f"{LABEL}.plist"
-    assert service.text == launchd_plist(["/usr/local/bin/careersync", "run", "/p.yaml"], tmp_path)
+    argv = ["/usr/local/bin/careersync", "run", "/p.yaml"]
+    service = service_for(argv, tmp_path, "p1", "darwin")
+    assert service.path == tmp_path / "Library" / "LaunchAgents" / f"{LABEL}.p1.plist"
+    assert service.text == launchd_plist(argv, tmp_path, label=f"{LABEL}.p1")
     assert "<string>/p.yaml</string>" in service.text
     assert service.enable == f"launchctl load -w {service.path}"
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="systemd units are for Linux")
-def test_service_install_and_uninstall(tmp_path: Path) -> None:
-    plan = tmp_path / "plan.yaml"
-    plan.write_text(PLAN)
-    env = {"CAREERSYNC_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
-    unit = tmp_path / "cfg" / "systemd" / "user" / "careersync.service"
-    runner = CliRunner()
-
-    def cli(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, list(args), env=env)
-        return result.exit_code, result.output
-
-    code, shown = cli("service", "install", str(plan), "--print")
-    assert code == 0
-    assert not unit.exists()
-    exec_start = next(line for line in shown.splitlines() if line.startswith("ExecStart="))
-    assert exec_start.endswith(f" run {plan}")
-    assert Path(shlex.split(exec_start.removeprefix("ExecStart="))[0]).is_absolute()
-    assert f"Environment=CAREERSYNC_HOME={tmp_path / 'home'}" in shown
-
-    code, output = cli("service", "install", str(plan))
-    assert code == 0
-    assert unit.read_text() == shown
-    assert "systemctl --user daemon-reload && systemctl --user enable --now careersync" in output
-    assert cli("service", "install", str(plan))[1].startswith("already installed")
-
-    unit.write_text("[Service]\nExecStart=/usr/bin/something-else\n")
-    code, output = cli("service", "install", str(plan))
-    assert code == 2
-    assert "did not write" in output
-    assert unit.read_text().startswith("[Service]")
-    assert cli("service", "uninstall")[0] == 2  # not ours either
-    assert cli("service", "install", str(plan), "--force")[0] == 0
-    assert unit.read_text() == shown
-
-    wants = unit.parent / "default.target.wants" / "careersync.service"
-    wants.parent.mkdir()
-    wants.symlink_to(unit)  # as `systemctl --user enable` leaves it
-    code, output = cli("service", "uninstall")
-    assert code == 0
-    assert "systemctl --user stop careersync" in output
-    assert not unit.exists()
-    assert not wants.is_symlink()
-    assert cli("service", "uninstall")[1].startswith("not installed")

@@ -407,3 +407,19 @@ def test_a_plan_fix_wakes_the_scheduler_after_a_refused_mass_delete(world: World
     assert before == [2.0, 2.0, 2.0, 3.0]  # three looks at the file, then it settles: 9 s
     assert after == pytest.approx(60, abs=1)
     assert any("synced:" in line for line in h.out[-2:])
+
+
+def test_a_cycle_reports_both_services_requests(tmp_path: Path) -> None:
+    world = World(tmp_path, google=True)
+    h = Harness(world)
+    first = h.cycle()
+    assert first.ok, first
+    counts = world.sandbox.wire.counts
+    assert first.requests == sum(counts("todoist").values())
+    assert first.google_requests == sum(counts("google").values()) > 0
+    idle = h.cycle()
+    assert idle.google_requests == sum(counts("google").values())
+    assert h.out[-1] == (
+        f"08:00:00 synced: up to date (todoist {idle.requests} request"
+        f"{'s' * (idle.requests != 1)}, google {idle.google_requests} requests)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,12 +28,37 @@ class AppState:
 
     config: Path | None = None
     _settings: Settings | None = field(default=None, repr=False)
+    _home_checked: bool = field(default=False, repr=False)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config)
         return self._settings
+
+    def check_home(self) -> Path:
+        """CAREERSYNC_HOME, made if missing, after checking that careersync can write there."""
+        if not self._home_checked:
+            usable_home(self.settings.home)
+            self._home_checked = True
+        return self.settings.home
+
+
+HOME_FIX = "set CAREERSYNC_HOME (or `home` in the settings file) to a directory you can write to"
+
+
+def usable_home(home: Path) -> None:
+    """A one-line error for a home that is a file, cannot be made, or is read-only."""
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"the careersync home {home} is not a directory", HOME_FIX)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write to the careersync home {home} ({exc.strerror or exc})", HOME_FIX
+        ) from exc
 
 
 def state(ctx: typer.Context) -> AppState:

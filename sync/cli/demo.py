@@ -57,6 +57,7 @@ def demo(
         raise typer.BadParameter(f"choose one of {', '.join(EXAMPLES)}", param_hint="--example")
     from connectors.sandbox import Sandbox  # the emulators load only for the demo
 
+    state(ctx).check_home()
     base = state(ctx).settings
     home = base.home / "demo"
     _reset(home)

@@ -28,6 +28,7 @@ from sync.model import (
     Record,
     Rename,
     Service,
+    Snapshot,
     Update,
 )
 
@@ -239,3 +240,94 @@ def as_json(change: Change) -> dict[str, Any]:
     if change.due is not None:
         entry["due"] = change.due
     return entry
+
+
+# What `pull` recorded -------------------------------------------------------------------------
+
+EDITS = {  # a field the user changed remotely -> how they would say it
+    "content": "renamed",
+    "summary": "renamed",
+    "name": "renamed",
+    "due": "re-dated",
+    "deadline": "deadline changed",
+    "start": "moved",
+    "description": "notes edited",
+    "duration": "duration changed",
+    "labels": "labels changed",
+    "priority": "priority changed",
+}
+
+
+def edits(
+    actions: Mapping[Service, Sequence[Action]],
+    known: Known,
+    tz: ZoneInfo,
+    todoist: Snapshot | None = None,
+) -> list[Edit]:
+    """Each item the user changed: `task "Read": renamed to "Read it", re-dated to ...`.
+
+    Calendar changes come as the records a pull writes; Todoist edits the plan did not make are
+    kept remotely without a record, so they are read from the snapshot `pull` gathered."""
+    lines = []
+    by_key = todoist.by_key() if todoist is not None else {}
+    seen: dict[Service, list[Action]] = {s: list(a) for s, a in actions.items()}
+    linked = {a.key for a in seen.get("todoist", [])}
+    for key, synced in known.get("todoist", {}).items():
+        remote = by_key.get(key)
+        if key in linked or remote is None or synced.status != "active":
+            continue
+        if not remote.deleted and remote.completed_at is None:
+            seen.setdefault("todoist", []).append(Link(key, synced.remote_id, remote.fields))
+    for service, acts in seen.items():
+        before = known.get(service, {})
+        for action in acts:
+            record = before.get(action.key)
+            if not isinstance(action, Link) or record is None:
+                continue
+            old, new = record.synced, action.synced
+            title = str(old.get("content") or old.get("summary") or old.get("name") or action.key)
+            what = [_edit(name, old.get(name), new.get(name), tz) for name in EDITS]
+            if action.status != record.status:
+                what.append(
+                    {"completed": "completed", "dismissed": "deleted"}.get(
+                        action.status, "reopened"
+                    )
+                )
+            said = list(dict.fromkeys(w for w in what if w))
+            if said:
+                lines.append(Edit(service, action.key, kind_of(action.key), title, tuple(said)))
+    return lines
+
+
+@dataclass(frozen=True)
+class Edit:
+    service: str
+    key: str
+    kind: str
+    title: str
+    what: tuple[str, ...]  # "renamed to ...", "moved to ...", "completed"
+
+    def __str__(self) -> str:
+        return f'{self.kind} "{self.title}": {", ".join(self.what)}'
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "key": self.key,
+            "item": self.kind,
+            "title": self.title,
+            "edits": list(self.what),
+        }
+
+
+def _edit(name: str, old: Any, new: Any, tz: ZoneInfo) -> str | None:
+    if old == new or name not in EDITS:
+        return None
+    if name in ("content", "summary", "name") and new:
+        return f'renamed to "{new}"'
+    if name == "due":
+        return f"re-dated to {new}" if new else "due date removed"
+    if name == "start":
+        at = _when(new, tz)
+        return f"moved to {at:%a %Y-%m-%d %H:%M}" if isinstance(at, datetime) else "moved"
+    return EDITS[name]

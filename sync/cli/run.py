@@ -44,6 +44,7 @@ def run(
 
     Example: careersync run plan.yaml
     """
+    state(ctx).check_home()
     settings = state(ctx).settings
     stop = threading.Event()
     from sync.lock import hold_lock

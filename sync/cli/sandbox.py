@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shlex
 import signal
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from sync.cli.common import state
+from sync.errors import UserError
 
 if TYPE_CHECKING:  # imported when serving, so other commands start faster
     from connectors.sandbox import Sandbox
@@ -61,10 +63,13 @@ def serve(
     from connectors.sandbox import Sandbox
     from connectors.sandbox.server import SandboxServer
 
-    path = state_file(state(ctx).settings.home)
+    path = state_file(state(ctx).check_home())
     sandbox = Sandbox()
     sandbox.load(path)
-    server = SandboxServer(sandbox, host, port)
+    try:
+        server = SandboxServer(sandbox, host, port)
+    except OSError as exc:
+        raise _bind_error(exc, host, port) from exc
     lines = [
         f"sandbox serving on {server.base_url}",
         f"  todoist: {server.todoist_url}",
@@ -95,6 +100,20 @@ def serve(
             signal.signal(signal.SIGINT, interrupt)
             signal.signal(signal.SIGTERM, previous)
     typer.echo("sandbox stopped; data saved")
+
+
+def _bind_error(exc: OSError, host: str, port: int) -> UserError:
+    if exc.errno == errno.EADDRINUSE:
+        return UserError(
+            f"port {port} on {host} is already in use",
+            "use another --port, or --port 0 for a free one",
+        )
+    if exc.errno == errno.EACCES:
+        return UserError(f"no permission to listen on port {port}", "use --port 0 for a free one")
+    return UserError(
+        f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+        "use --host 127.0.0.1 and --port 0",
+    )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

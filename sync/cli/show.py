@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -12,16 +15,24 @@ from rich.tree import Tree
 
 from sync.cli.common import PLAN_ARG, console, load
 from sync.durations import format_duration
-from sync.outline import occurrences, outline
+from sync.outline import Outline, occurrences, outline
+from sync.plan import Plan
 
 
-def show(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
+def show(
+    ctx: typer.Context,
+    plan: Path = PLAN_ARG,
+    as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
+) -> None:
     """Show the plan as a timeline: vision, milestones, actions, effort and time available.
 
     Example: careersync show plan.yaml
     """
     p = load(ctx, plan).plan
     o = outline(p)
+    if as_json:
+        console.print_json(json.dumps(_as_json(p, o)))
+        return
     console.print(Text(p.title, style="bold"), Text(f"  {p.start} to {p.end}, {p.timezone}"))
     vision = [(k, getattr(p.vision, k)) for k in ("where", "doing", "who", "notes")]
     for key, value in vision:
@@ -64,3 +75,46 @@ def show(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
         f"{format_duration(o.capacity)} available; [{style}]{format_duration(o.needed)} needed "
         f"({ratio:.0%})[/]"
     )
+
+
+def _minutes(d: timedelta) -> int:
+    return d // timedelta(minutes=1)
+
+
+def _as_json(p: Plan, o: Outline) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "timezone": p.timezone,
+        "vision": {k: getattr(p.vision, k) for k in ("where", "doing", "who", "notes")},
+        "milestones": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "kind": m.kind,
+                "due": m.due.isoformat(),
+                "after": list(m.after),
+                "effort_minutes": _minutes(o.by_milestone[m.id]),
+                "actions": [
+                    {
+                        "id": a.id,
+                        "title": a.title,
+                        "effort_minutes": _minutes(a.effort),
+                        "due": a.due.isoformat(),
+                        "first": a.first,
+                        "every": a.recurrence.every if a.recurrence else None,
+                        "occurrences": occurrences(p, a),
+                        "checklist": list(a.checklist),
+                    }
+                    for a in m.actions
+                ],
+            }
+            for m in p.milestones
+        ],
+        "effort_by_kind_minutes": {k: _minutes(v) for k, v in o.by_kind.items()},
+        "needed_minutes": _minutes(o.needed),
+        "available_minutes": _minutes(o.capacity),
+        "weeks": round(o.weeks, 1),
+    }

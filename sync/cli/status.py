@@ -36,6 +36,7 @@ def status(
     Example: careersync status plan.yaml --json
     """
     p = load(ctx, plan).plan
+    state(ctx).check_home()
     settings = state(ctx).settings
     report(p, settings.state_db, now(settings.timezone), as_json=as_json)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import typer
@@ -15,14 +16,27 @@ from rich.markup import escape
 from sync import engine
 from sync.cli import render
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
+from sync.cli.progress import write_progress
 from sync.errors import SafetyError
 from sync.lock import hold_lock
-from sync.model import Action, Create, Delete, Forget, Link, Move, Rename, Service, Update
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Link,
+    Move,
+    Rename,
+    Service,
+    Snapshot,
+    Update,
+)
 
 SERVICES: tuple[Service, ...] = ("todoist", "google")
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 AS_JSON: Any = typer.Option(False, "--json", help="Print the actions as JSON.")
+PULL_JSON: Any = typer.Option(False, "--json", help="Print the recorded edits as JSON.")
 MASS: Any = typer.Option(
     False, "--allow-mass-delete", help="Allow a run that deletes most items, or finds them gone."
 )
@@ -39,22 +53,29 @@ def sync(
 
     Example: careersync sync plan.yaml --dry-run
     """
-    ran = _run(ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete)
+    ran = _run(
+        ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete, progress=not as_json
+    )
     if isinstance(ran.refused, SafetyError):  # show what it would have done, then refuse
         report(ran, dry_run=True, as_json=as_json, refused=True)
         raise ran.refused
     report(ran, dry_run=dry_run, as_json=as_json)
 
 
-def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
+def pull(ctx: typer.Context, plan: Path = PLAN_ARG, as_json: bool = PULL_JSON) -> None:
     """Read completions and your edits back from Todoist and Calendar; write nothing remote.
 
     Example: careersync pull plan.yaml
     """
-    outcome = _run(ctx, plan, pull_only=True).outcome
-    noted = [a for acts in outcome.actions.values() for a in acts if isinstance(a, Link)]
-    done = sum(a.status == "completed" for a in noted)
-    console.print(f"pulled: {done} completions recorded, {len(noted) - done} other changes")
+    ran = _run(ctx, plan, pull_only=True)
+    edits = render.edits(ran.outcome.actions, ran.known, ran.tz, ran.seen)
+    if as_json:
+        console.print_json(json.dumps({"edits": [e.as_json() for e in edits]}))
+        return
+    for edit in edits:
+        console.print(f"  {escape(str(edit))}")
+    done = sum("completed" in edit.what for edit in edits)
+    console.print(f"pulled: {done} completions, {len(edits) - done} edits made remotely")
 
 
 @dataclass
@@ -63,11 +84,14 @@ class Ran:
     known: render.Known  # the state store's records before the run, for titles of deletions
     tz: ZoneInfo
     refused: SafetyError | None = None  # then `outcome` is the refused run, as a dry run
+    seen: Snapshot | None = None  # what Todoist looked like
 
 
 def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
     from sync.session import open_session  # the SDKs load only when needed
 
+    show_progress = options.pop("progress", False)
+    state(ctx).check_home()
     settings = state(ctx).settings
     writes = not options.get("dry_run")
     plan = load(ctx, path, pin=writes).plan
@@ -76,24 +100,45 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
         known = {s: session.store.records(plan.id, s) for s in SERVICES}
         at = now(settings.timezone)
 
+        watched = _Watched(session.todoist) if session.todoist is not None else None
+        todoist = cast(engine.TodoistSide, watched) if watched is not None else None
+
         def run(**chosen: bool) -> engine.Outcome:
             return engine.run(
                 plan,
                 session.store,
                 at,
-                todoist=session.todoist,
+                todoist=todoist,
                 calendar=session.calendar,
                 **chosen,
             )
 
         try:
-            outcome = run(**options)
+            with write_progress(session, console, enabled=show_progress and writes):
+                outcome = run(**options)
         except SafetyError as refused:
             if options.get("allow_mass_delete") or options.get("pull_only"):
                 raise
             preview = run(**{**options, "dry_run": True, "allow_mass_delete": True})
             return Ran(preview, known, plan.tz, refused)
-    return Ran(outcome, known, plan.tz)
+        seen = watched.seen if watched is not None else None
+    return Ran(outcome, known, plan.tz, seen=seen)
+
+
+class _Watched:
+    """The Todoist side, keeping the snapshot it gathered (for `pull` to say what changed);
+    everything else is the side's own."""
+
+    def __init__(self, side: engine.TodoistSide) -> None:
+        self.side = side
+        self.seen: Snapshot | None = None
+
+    def gather(self, now: datetime, *, persist: bool = True) -> Snapshot:
+        self.seen = self.side.gather(now, persist=persist)
+        return self.seen
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.side, name)
 
 
 def describe(service: str, action: Action) -> dict[str, Any]:
