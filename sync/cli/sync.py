@@ -63,7 +63,10 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
             now(settings.timezone),
             todoist=session.todoist,
             calendar=session.calendar,
-            **options,
+            dry_run=options.get("dry_run", False),
+            allow_mass_delete=options.get("allow_mass_delete", False),
+            pull_only=options.get("pull_only", False),
+            frozen=settings.frozen_horizon,
         )
 
 
