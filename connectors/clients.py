@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from typing import Any
 
 import httplib2
@@ -37,6 +38,38 @@ def todoist_http(base_url: str, transport: httpx.BaseTransport | None = None) ->
 
 def todoist_api(token: str, client: httpx.Client) -> TodoistAPI:
     return TodoistAPI(token, client=client)
+
+
+class _Once:
+    """A connection whose lost answer is an error, not a silent second send.
+
+    httplib2 re-sends a request whose answer never came (a `BadStatusLine`), whatever the
+    method: a `calendars.insert` sent twice makes two calendars. Raised as a connection reset
+    instead, the loss reaches the connector, which looks before it retries.
+    """
+
+    def getresponse(self) -> Any:
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        except http.client.BadStatusLine as exc:  # RemoteDisconnected included
+            raise ConnectionResetError(f"the connection closed before an answer ({exc!r})") from exc
+
+
+class _OnceHTTP(_Once, httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
+    pass
+
+
+class _OnceHTTPS(_Once, httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
+    pass
+
+
+class GoogleHttp(httplib2.Http):  # type: ignore[misc]
+    """`httplib2.Http` that never sends a request twice by itself."""
+
+    def request(self, uri: str, *args: Any, connection_type: Any = None, **kw: Any) -> Any:
+        if connection_type is None:
+            connection_type = _OnceHTTPS if uri.startswith("https:") else _OnceHTTP
+        return super().request(uri, *args, connection_type=connection_type, **kw)
 
 
 def calendar_service(http: httplib2.Http, api_root: str = GOOGLE_DEFAULT_ROOT) -> Any:

@@ -7,8 +7,14 @@ read. Deleted events stay in the mirror: their ids can never be used again.
 Writing: `events.insert` with deterministic ids (a repeat is a 409: the event is fetched and
 re-linked), `events.patch` with only the changed fields, `events.delete` (404/410: already gone),
 sent as batches of at most 50 calls; every result is recorded in the state store as its batch
-lands. Creating a calendar is not idempotent: its id is stored at once, and after a lost state
-the calendar is found again in the calendar list by the marker in its description.
+lands. An event careersync deleted itself leaves a tombstone in the state, so when the plan wants
+its key again the cancelled event is restored (patched back to `confirmed`) instead of inserted,
+which would be a 409; an event the user deleted stays deleted.
+Creating a calendar is not idempotent: the calendar list is read for the plan's marker before
+each try, the transport never re-sends by itself (`connectors.clients.GoogleHttp`), and the id
+is stored at once. A calendar is the plan's only by that marker, never by its title.
+Answers that are not what the API sends (truncated or empty JSON, a captive portal's HTML, a
+broken batch multipart) are transient errors, retried like a dropped connection.
 Block times live in the records' `synced` `start`/`end` (see `connectors.gcal_map`).
 """
 
@@ -17,29 +23,29 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-import google.auth.exceptions
 import httplib2
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from connectors.clients import calendar_batch_uri, calendar_service
+from connectors.clients import GoogleHttp, calendar_batch_uri, calendar_service
+from connectors.gcal_errors import SERVICE, map_error
+from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
     CALENDAR,
     calendar_item,
     calendar_remote,
-    calendar_title,
     event_body,
     event_id,
+    freebusy_windows,
     marker,
     to_remote,
 )
-from connectors.retry import RetryPolicy, retrying
+from connectors.retry import RetryPolicy
 from sync.errors import AuthError, RateLimited, RemoteError, SecretError, TransientError
 from sync.model import (
     Action,
@@ -50,7 +56,6 @@ from sync.model import (
     Link,
     Record,
     Remote,
-    Service,
     Snapshot,
     Update,
 )
@@ -60,7 +65,6 @@ from sync.settings import Settings
 from sync.spans import Interval
 from sync.state import StateStore
 
-SERVICE: Service = "google"
 NAME = "Google Calendar"
 # The narrowest scopes that do the job (api-notes/gcal.md §8):
 SCOPES = [
@@ -71,82 +75,11 @@ SCOPES = [
     # find the plan's calendar again after the state DB is lost, instead of making a second one
     "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
 ]
-AUTH_FIX = (
-    "run `careersync auth google`; if this happens every week, the OAuth app is in Google's"
-    ' "Testing" mode, whose sign-ins expire after 7 days: publish it in the Cloud console'
-)
 BATCH = 50  # calls per batch request (Google's long-standing limit)
-FREEBUSY_SPAN = timedelta(days=90)  # longest range one freeBusy query may ask for
 PAGE = 2500  # events per list page (the maximum)
 CALENDAR_CURSOR = "calendar_id"
+RETIRED = "retired:"  # cursor prefix: a key whose deterministic event careersync itself deleted
 T = TypeVar("T")
-
-
-# Errors -------------------------------------------------------------------------------------
-
-
-SDK_ERRORS = (HttpError, google.auth.exceptions.GoogleAuthError, httplib2.HttpLib2Error, OSError)
-
-
-def map_error(exc: Exception) -> RemoteError:
-    """An SDK or transport failure (one of `SDK_ERRORS`) as one of careersync's errors."""
-    if isinstance(exc, HttpError):
-        return _http_error(exc)
-    if isinstance(exc, google.auth.exceptions.RefreshError):
-        detail = str(exc.args[0]) if exc.args else "refresh failed"
-        if getattr(exc, "retryable", False):
-            return TransientError(SERVICE, f"sign-in server unavailable ({detail})")
-        return AuthError(SERVICE, f"Google sign-in expired or was revoked ({detail})", AUTH_FIX)
-    if isinstance(exc, RemoteError):
-        return exc
-    return TransientError(SERVICE, f"connection failed ({type(exc).__name__}: {exc})")
-
-
-def _http_error(exc: HttpError) -> RemoteError:
-    status, reason, message = exc.status_code, _reason(exc), exc.reason or ""
-    if status == 401:
-        return AuthError(SERVICE, "Google sign-in expired or was revoked", AUTH_FIX, status)
-    if status == 403 and reason == "insufficientPermissions":
-        return AuthError(
-            SERVICE,
-            f"careersync lacks a permission it needs ({message})",
-            "run `careersync auth google` and allow everything it asks for",
-            status,
-        )
-    if status == 429 or (status == 403 and "RateLimit" in reason):
-        return RateLimited(SERVICE, _retry_after(exc, 1.0), status)
-    if status == 403 and reason in ("quotaExceeded", "dailyLimitExceeded"):
-        return RateLimited(SERVICE, 3600.0, status)  # the calendar is read-only for hours
-    if status >= 500:
-        return TransientError(SERVICE, f"server error {status} ({message})", None, status)
-    return RemoteError(SERVICE, f"request refused ({status} {reason}: {message})", None, status)
-
-
-def _reason(exc: HttpError) -> str:
-    try:
-        errors = json.loads(exc.content.decode("utf-8"))["error"]["errors"]
-        return str(errors[0]["reason"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        return ""
-
-
-def _retry_after(exc: HttpError, default: float) -> float:
-    try:
-        return float(exc.resp.get("retry-after", default))
-    except (TypeError, ValueError):
-        return default
-
-
-def _call(policy: RetryPolicy, request: Callable[[], T]) -> T:
-    """One API call: errors mapped, transient ones retried by the policy."""
-
-    def once() -> T:
-        try:
-            return request()
-        except SDK_ERRORS as exc:
-            raise map_error(exc) from exc
-
-    return retrying(policy, once)
 
 
 # The connector ------------------------------------------------------------------------------
@@ -158,6 +91,7 @@ class _Write:
 
     action: Create | Update | Delete
     build: Callable[[], Any]  # a fresh HttpRequest (a retried batch cannot reuse the old one)
+    restore: bool = False  # a Create sent as a patch that undeletes careersync's own event
 
 
 class CalendarConnector:
@@ -201,7 +135,9 @@ class CalendarConnector:
         return self._calendar_id
 
     def _find_calendar(self) -> str | None:
-        mark, title = marker(self.plan.id), calendar_title(self.plan)
+        """The plan's calendar in the calendar list, known only by the marker in its description:
+        never by its title, which the user's own calendar or another plan's may share."""
+        mark = marker(self.plan.id)
         lister = self.service.calendarList().list
         try:
             _, entries = self._pages(lambda page: lister(pageToken=page, maxResults=250))
@@ -209,11 +145,12 @@ class CalendarConnector:
             if exc.status == 403:
                 return None  # signed in without the calendar-list scope: cannot look
             raise
-        owned = [e for e in entries if e.get("accessRole") == "owner"]
-        by_mark = [e for e in owned if mark in (e.get("description") or "")]
-        by_title = [e for e in owned if e.get("summary") == title]
-        matches = by_mark or by_title
-        return str(matches[0]["id"]) if matches else None
+        marked = sorted(
+            str(e["id"])
+            for e in entries
+            if e.get("accessRole") == "owner" and mark in (e.get("description") or "")
+        )
+        return marked[0] if marked else None  # several (a race): the same one for everybody
 
     def ensure_calendar(self) -> str:
         """The plan's calendar, made now if there is none; its id is stored before anything else."""
@@ -307,17 +244,15 @@ class CalendarConnector:
         return Snapshot(remotes)
 
     def busy(self, start: datetime, end: datetime) -> list[Interval]:
-        """Busy time of the user's own calendars in [start, end), in ≤ 90-day queries."""
+        """Busy time of the user's own calendars in [start, end), in queries under 90 days."""
         own = self._calendar_id if self.owns_calendar else None  # its blocks are kept anyway
         items = [{"id": c} for c in self.busy_calendars if c != own]
         spans: list[Interval] = []
-        while items and start < end:
-            stop = min(start + FREEBUSY_SPAN, end)
-            body = {"timeMin": start.isoformat(), "timeMax": stop.isoformat(), "items": items}
+        for low, high in freebusy_windows(start, end) if items else []:
+            body = {"timeMin": low.isoformat(), "timeMax": high.isoformat(), "items": items}
             answer = self._execute(partial(self.service.freebusy().query, body=body))
             for cid, cal in (answer.get("calendars") or {}).items():
                 spans += _busy_spans(cid, cal)
-            start = stop
         return sorted(spans)
 
     # Writing ------------------------------------------------------------------------------
@@ -358,6 +293,11 @@ class CalendarConnector:
 
     def _write(self, cid: str, action: Create | Update | Delete) -> _Write:
         events = self.events
+        if isinstance(action, Create) and self._retired(action.key):
+            body = {**event_body(self.plan.id, action.item), "status": "confirmed"}
+            eid = body.pop("id")
+            restore = partial(events.patch, calendarId=cid, eventId=eid, body=body)
+            return _Write(action, restore, restore=True)
         if isinstance(action, Create):
             body = event_body(self.plan.id, action.item)
             return _Write(action, lambda: events.insert(calendarId=cid, body=body))
@@ -381,6 +321,10 @@ class CalendarConnector:
                         problem = None if error is None else map_error(error)
                         if isinstance(problem, TransientError | RateLimited):
                             again.append((write, problem))
+                        elif write.restore and _status(problem) in (404, 410):  # purged
+                            self._retire(write.action.key, None)  # so it is inserted anew
+                            gone = TransientError(SERVICE, f"{write.action.key}: event purged")
+                            again.append((self._write(cid, write.action), gone))
                         elif isinstance(problem, AuthError):
                             fatal = fatal or problem
                         elif isinstance(write.action, Create) and _status(problem) == 409:
@@ -410,7 +354,18 @@ class CalendarConnector:
         for n, write in enumerate(writes):
             batch.add(write.build(), request_id=str(n))
         batch.execute(http=self.http)
-        return [(w, *results[str(n)]) for n, w in enumerate(writes)]
+        out: list[tuple[_Write, Any, Exception | None]] = []
+        for n, write in enumerate(writes):
+            if str(n) not in results:
+                raise TransientError(SERVICE, "malformed batch answer (a part is missing)")
+            answer, error = results[str(n)]
+            deleted = isinstance(write.action, Delete)  # a 204: no body to parse
+            if error is None and not deleted and not isinstance(answer, dict):  # it did not parse
+                error = TransientError(
+                    SERVICE, f"malformed answer in a batch part ({answer!r:.40})"
+                )
+            out.append((write, answer, error))
+        return out
 
     def _landed(
         self,
@@ -425,6 +380,8 @@ class CalendarConnector:
             applied.writes += 1
         if isinstance(action, Delete) and status in (None, 404, 410):
             self.store.remove(plan_id, SERVICE, action.key)
+            if status is None and action.remote_id == event_id(plan_id, action.key):
+                self._retire(action.key, action.remote_id)  # careersync's own deletion
         elif isinstance(action, Update) and status in (404, 410):
             synced = action.item.fields
             self.store.put(
@@ -435,6 +392,8 @@ class CalendarConnector:
         elif not isinstance(action, Delete):
             record = Record(action.key, str(answer["id"]), action.item.fields)
             self.store.put(plan_id, SERVICE, record)
+            if isinstance(action, Create):
+                self._retire(action.key, None)
 
     def _relink(self, item: Item, cid: str, applied: Applied) -> None:
         """A create whose id exists: an earlier run's event (re-link it) or one the user deleted."""
@@ -450,6 +409,13 @@ class CalendarConnector:
                 applied.writes += 1
             record = Record(item.key, eid, item.fields)
         self.store.put(self.plan.id, SERVICE, record)
+
+    def _retired(self, key: str) -> bool:
+        return self.store.cursor(self.plan.id, SERVICE, RETIRED + key) is not None
+
+    def _retire(self, key: str, remote_id: str | None) -> None:
+        """Remember (or, with None, forget) that careersync itself deleted `key`'s event."""
+        self.store.set_cursor(self.plan.id, SERVICE, RETIRED + key, remote_id)
 
     def _execute(self, request: Callable[[], Any]) -> Any:
         return _call(self.policy, lambda: request().execute())
@@ -534,7 +500,7 @@ def connect(
 ) -> CalendarConnector:
     """A connector for `plan` at the configured endpoint (tests pass the sandbox's `http`)."""
     creds = credentials(settings, secrets, cache)
-    authed = AuthorizedHttp(creds, http=http or httplib2.Http(timeout=60))
+    authed = AuthorizedHttp(creds, http=http or GoogleHttp(timeout=60))
     return CalendarConnector(
         calendar_service(authed, settings.google_api_root),
         authed,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,8 @@ __all__ = [
 ]
 EVENT_FIELDS = ("summary", "description", "start", "end")
 CALENDAR_FIELDS = ("summary", "description", "timeZone")
+FREEBUSY_LIMIT = timedelta(days=90)  # longest range one freeBusy query may ask for
+FREEBUSY_MARGIN = timedelta(days=1)  # the limit is not documented (api-notes/gcal.md §5)
 
 
 def event_id(plan_id: str, key: str) -> str:
@@ -107,3 +110,19 @@ def calendar_remote(
     }
     key = CALENDAR if owned else None
     return Remote(calendar_id, "calendar", key, fields, deleted=deleted, raw=dict(listing))
+
+
+def freebusy_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) as back-to-back freeBusy ranges in UTC, each under the limit by a margin.
+
+    Counted in UTC: 90 days of wall time in a zone with daylight saving (`start + 90 days` on a
+    zoned datetime) can be 90 days and an hour, which Google refuses (`timeRangeTooLong`).
+    """
+    step = FREEBUSY_LIMIT - FREEBUSY_MARGIN
+    low, end = start.astimezone(UTC), end.astimezone(UTC)
+    windows = []
+    while low < end:
+        high = min(low + step, end)
+        windows.append((low, high))
+        low = high
+    return windows

@@ -10,8 +10,9 @@ a command twice.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from todoist_api_python.api import TodoistAPI
 
 from connectors.retry import RetryPolicy, retrying
 from connectors.todoist_map import remote_project, remote_section, remote_task, task_args
-from sync.errors import AuthError, RateLimited, RemoteError, TransientError
+from sync.errors import AuthError, RateLimited, RemoteError, TransientError, UserError
 from sync.model import (
     Action,
     Applied,
@@ -37,8 +38,10 @@ from sync.plan import Plan
 from sync.state import Pending, StateStore
 
 SERVICE: Service = "todoist"
+Mirror = dict[str, dict[str, Any]]
 T = TypeVar("T")
 SYNC_URL = f"{API_URL}/sync"
+ARCHIVED_URL = f"{API_URL}/projects/archived"
 BATCH = 100  # commands per /sync request (documented limit)
 RESOURCES = ["projects", "sections", "items"]
 COMPLETED_WINDOW = timedelta(days=90)  # the API allows up to 3 months per query
@@ -53,7 +56,7 @@ def map_error(response: httpx.Response) -> RemoteError:
     body = body if isinstance(body, dict) else {}
     tag, message = body.get("error_tag", ""), body.get("error") or response.reason_phrase
     status = response.status_code
-    if status == 401 or tag == "AUTH_INSUFFICIENT_TOKEN_SCOPE":
+    if status == 401 or tag in ("AUTH_INVALID_TOKEN", "AUTH_INSUFFICIENT_TOKEN_SCOPE"):
         return AuthError(
             SERVICE,
             f"the API token was rejected ({message})",
@@ -84,6 +87,26 @@ def _transport(call: Any) -> Any:
         raise map_error(exc.response) from exc
     except httpx.TransportError as exc:
         raise TransientError(SERVICE, f"connection failed ({type(exc).__name__})") from exc
+    except (ValueError, KeyError, TypeError) as exc:  # the SDK parsing a malformed answer
+        raise TransientError(SERVICE, f"the reply was not a valid answer ({exc})") from exc
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    """A `/sync` answer's JSON object; anything else (a proxy's page, a cut-off body) is transient."""
+    text = response.text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return data
+    if not text.strip():
+        what = "an empty body"
+    elif "html" in response.headers.get("content-type", "") or text.lstrip().startswith("<"):
+        what = "an HTML page: a captive portal or proxy?"
+    else:
+        what = "cut-off or malformed JSON"
+    raise TransientError(SERVICE, f"the reply was not a valid answer ({what})")
 
 
 class TodoistConnector:
@@ -103,6 +126,8 @@ class TodoistConnector:
         self.plan = plan
         self.policy = policy or RetryPolicy()
         self.section_keys = {m.title: f"section:{m.id}" for m in plan.milestones}
+        self.notices: list[str] = []  # one line each, for the user (a fallback taken ...)
+        self._unsaved: tuple[Mirror, Mirror, str | None] | None = None
 
     # Reading -----------------------------------------------------------------------------
     def _sync(self, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,37 +136,58 @@ class TodoistConnector:
         def post() -> dict[str, Any]:
             response = self.client.post(SYNC_URL, json=payload, headers=headers)
             response.raise_for_status()
-            data: dict[str, Any] = response.json()
-            return data
+            return _answer(response)
 
         return retrying(self.policy, lambda: _transport(post))
+
+    def _read(self, token: str | None) -> dict[str, Any]:
+        """One `/sync` read; a saved token the server refuses falls back to one full read."""
+        try:
+            return self._sync({"sync_token": token or "*", "resource_types": RESOURCES})
+        except RemoteError as exc:
+            if token is None or exc.status != 400:
+                raise
+        self.notices.append(
+            "Todoist: the server no longer accepts the saved sync token; did one full read instead"
+        )
+        return self._sync({"sync_token": "*", "resource_types": RESOURCES})
 
     def gather(self, now: datetime, *, persist: bool = True) -> Snapshot:
         """The plan's project as it is now: one `/sync` read (plus completed tasks on a full read).
 
-        With `persist`, the mirror and the new sync token are saved (not for a dry run).
+        The new mirror and sync token are kept by `save()` (at once with `persist`), so a run
+        that is refused after reading leaves the state as it was.
         """
         plan_id = self.plan.id
         token = self.store.cursor(plan_id, SERVICE, "sync_token")
-        data = self._sync({"sync_token": token or "*", "resource_types": RESOURCES})
-        full = bool(data.get("full_sync", token is None))
+        data = self._read(token)
+        full = bool(data.get("full_sync", token is None)) or token is None
         previous = self.store.mirror(plan_id, SERVICE)
         mirror = {} if full else dict(previous)
         for kind, objects in (("project", "projects"), ("section", "sections"), ("item", "items")):
             for obj in data.get(objects, []):
                 mirror[f"{kind}:{obj['id']}"] = obj
         project_id = self._project_id(mirror)
+        self._refuse_archived(mirror.get(f"project:{project_id}") if project_id else None, full)
         if full and project_id:
             for obj in self._completed(project_id, now):
                 mirror.setdefault(f"item:{obj['id']}", obj)
         ours = {k: v for k, v in mirror.items() if _belongs(k, v, project_id)}
-        if not persist:
-            return self._snapshot(ours)
+        self._unsaved = (previous, ours, data.get("sync_token"))
+        if persist:
+            self.save()
+        return self._snapshot(ours)
+
+    def save(self) -> None:
+        """Keep what the last `gather` read: the mirror, the sync token, recurring completions."""
+        if self._unsaved is None:
+            return
+        previous, ours, token = self._unsaved
         with self.store.transaction():
             self._record_occurrences(previous, ours)
-            self.store.update_mirror(plan_id, SERVICE, ours, replace=True)
-            self.store.set_cursor(plan_id, SERVICE, "sync_token", data.get("sync_token"))
-        return self._snapshot(ours)
+            self.store.update_mirror(self.plan.id, SERVICE, ours, replace=True)
+            self.store.set_cursor(self.plan.id, SERVICE, "sync_token", token)
+        self._unsaved = None
 
     def _project_id(self, mirror: Mapping[str, Mapping[str, Any]]) -> str | None:
         record = self.store.records(self.plan.id, SERVICE).get("project")
@@ -153,6 +199,43 @@ class TodoistConnector:
                 return str(obj["id"])
         return None
 
+    def _refuse_archived(self, project: Mapping[str, Any] | None, full: bool) -> None:
+        """Stop before anything is written when the plan's project is archived.
+
+        A full read leaves archived projects out, so one that finds no project (or not the
+        recorded one) looks in the archived list for it, by its id or its marker.
+        """
+        if project is None and full:
+            record = self.store.records(self.plan.id, SERVICE).get("project")
+            for obj in self._archived_projects():
+                mine = remote_project(obj, self.plan.id).key is not None
+                if mine or (record is not None and obj["id"] == record.remote_id):
+                    project = obj
+                    break
+        if project is not None and project.get("is_archived"):
+            raise UserError(
+                f'Todoist: the plan\'s project "{project["name"]}" is archived; careersync'
+                " leaves archived projects alone and wrote nothing",
+                "unarchive it in Todoist to resume, or set CAREERSYNC_TODOIST_ENABLED=false",
+            )
+
+    def _archived_projects(self) -> Iterator[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        cursor: str | None = None
+        while True:
+            params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+
+            def get(params: Mapping[str, Any] = params) -> dict[str, Any]:
+                response = self.client.get(ARCHIVED_URL, params=params, headers=headers)
+                response.raise_for_status()
+                return _answer(response)
+
+            page = retrying(self.policy, lambda: _transport(get))
+            yield from page.get("results") or []
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
     def _completed(self, project_id: str, now: datetime) -> Iterator[dict[str, Any]]:
         """Tasks completed in the project since the plan started (full syncs omit them)."""
         since = datetime.combine(self.plan.start, datetime.min.time(), self.plan.tz) - timedelta(
@@ -161,30 +244,36 @@ class TodoistConnector:
         end = now + timedelta(minutes=1)  # `until` is exclusive
         while since < end:
             until = min(since + COMPLETED_WINDOW, end)
-            pages = _transport(
-                lambda s=since, u=until: list(
-                    self.api.get_completed_tasks_by_completion_date(since=s, until=u, limit=200)
-                )
-            )
-            for page in pages:
+            for page in retrying(self.policy, self._window(since, until)):
                 for task in page:
                     if task.project_id == project_id:
                         yield _task_dict(task)
             since = until
 
+    def _window(self, since: datetime, until: datetime) -> Callable[[], list[list[Any]]]:
+        """One completed-tasks window, read whole (all its pages), as a retryable call."""
+
+        def read() -> list[list[Any]]:
+            pages = self.api.get_completed_tasks_by_completion_date
+            return list(pages(since=since, until=until, limit=200))
+
+        return lambda: _transport(read)
+
     def _record_occurrences(
         self, previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
     ) -> None:
-        """A recurring task whose due date moved forward was completed once more."""
+        """Completions of recurring tasks since the last read (the completed-task endpoints
+        list none of them): the rise of `completed_count`, else one if the due moved forward."""
         for key, obj in current.items():
-            old = previous.get(key)
-            due, old_due = obj.get("due") or {}, (old or {}).get("due") or {}
-            if not (due.get("is_recurring") and old_due.get("date") and due.get("date")):
+            if not (obj.get("due") or {}).get("is_recurring"):
                 continue
             marked = remote_task(obj, {}, self.plan.id).key
-            if marked and str(due["date"])[:10] > str(old_due["date"])[:10]:
+            if marked and (n := _new_occurrences(previous.get(key), obj)):
                 at = datetime.fromisoformat(obj["updated_at"].replace("Z", "+00:00"))
-                self.store.add_occurrence(self.plan.id, marked.split(":", 1)[1], at)
+                for k in range(n):  # distinct instants: one row each
+                    self.store.add_occurrence(
+                        self.plan.id, marked.split(":", 1)[1], at - timedelta(microseconds=k)
+                    )
 
     def _snapshot(self, mirror: Mapping[str, Mapping[str, Any]]) -> Snapshot:
         records = self.store.records(self.plan.id, SERVICE)
@@ -231,6 +320,22 @@ class TodoistConnector:
         for batch in _chunks(commands, BATCH):
             self._send(batch, ids, temps, applied, recorded=False)
         return applied
+
+    def close_task(self, task_id: str) -> None:
+        """Complete one task as the user would in the app (`careersync done`); a recurring task
+        moves to its next date. One `/sync` command: its uuid makes a retry after a lost answer
+        safe."""
+        uid = str(uuid.uuid4())
+        command = {"type": "item_close", "uuid": uid, "args": {"id": task_id}}
+        status = (self._sync({"commands": [command]}).get("sync_status") or {}).get(uid)
+        if status != "ok":
+            error = status if isinstance(status, dict) else {}
+            tag = str(error.get("error_tag", "no answer"))
+            raise RemoteError(
+                SERVICE,
+                f"completing the task failed: {error.get('error', tag)} ({tag})",
+                "run `careersync sync` and try again" if tag.endswith("NOT_FOUND") else None,
+            )
 
     def _commands(self, actions: Iterable[Action], ids: dict[str, str]) -> Iterator[Pending]:
         for action in actions:
@@ -376,6 +481,15 @@ def _resolve(command: dict[str, Any], temps: Mapping[str, str]) -> dict[str, Any
         for k, v in command["args"].items()
     }
     return {**command, "args": args}
+
+
+def _new_occurrences(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> int:
+    count, before = new.get("completed_count"), (old or {}).get("completed_count", 0)
+    if isinstance(count, int) and isinstance(before, int):
+        return max(0, count - before)  # an undone completion lowers it: nothing to add
+    due, old_due = new.get("due") or {}, (old or {}).get("due") or {}
+    moved = old_due.get("date") and str(due.get("date"))[:10] > str(old_due["date"])[:10]
+    return 1 if moved else 0
 
 
 def _belongs(name: str, obj: Mapping[str, Any], project_id: str | None) -> bool:

@@ -3,14 +3,16 @@
 The conflict rules, field by field and three-way:
 - the plan owns structure and words: a field is written only when the plan's value changed since
   the last sync (and the remote does not already have it);
-- the remote owns what the user did there: a completion is recorded and never undone, a user
-  deletion is respected (the item is "dismissed", not recreated), a user edit to a field the
+- the remote owns what the user did there: a completion is recorded and never undone (a task
+  the user un-completes is open again), a user deletion is respected (the item is "dismissed", not recreated), a user edit to a field the
   plan did not change survives;
 - an item removed from the plan is deleted remotely unless it is completed or `keep` says it is
   history (a past focus block);
 - a remote object that carries careersync's marker but is unknown to the state is re-linked (the
   state was lost, or a create landed but its answer did not), so nothing is ever created twice;
-  surplus copies of one key are deleted.
+  surplus copies of one key are deleted;
+- an action whose id changed (same title, same milestone) is a rename: its task is re-keyed,
+  with its completion and history, never deleted and created again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,19 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sync.errors import SafetyError
-from sync.model import Action, Create, Delete, Forget, Item, Link, Record, Remote, Snapshot, Update
+from sync.model import (
+    Action,
+    Create,
+    Delete,
+    Forget,
+    Item,
+    Link,
+    Record,
+    Remote,
+    Rename,
+    Snapshot,
+    Update,
+)
 
 Keep = Callable[[Record], bool]
 
@@ -34,7 +48,9 @@ def decide(
     wanted = {item.key for item in items}
     by_key = snapshot.by_key()
     skipped: set[str] = set()
-    actions: list[Action] = []
+    moved = renames(items, records)
+    actions: list[Action] = [Rename(new, old) for new, old in moved.items()]
+    records = rekeyed(records, moved)
 
     for item in items:
         record = records.get(item.key)
@@ -67,6 +83,39 @@ def decide(
     return actions + _surplus(snapshot, owned, keep)
 
 
+def renames(items: Iterable[Item], records: Mapping[str, Record]) -> dict[str, str]:
+    """New key -> old key for actions whose id changed: a new task whose title and milestone
+    match exactly one task that left the plan. Their checklist subtasks follow them."""
+    items = list(items)
+    wanted = {item.key for item in items}
+    gone: dict[tuple[Any, Any], list[str]] = {}
+    for key, record in records.items():
+        if key.startswith("task:") and key not in wanted:
+            gone.setdefault((record.synced.get("content"), record.synced.get("parent")), []).append(
+                key
+            )
+    moved: dict[str, str] = {}
+    for item in items:
+        olds = gone.get((item.fields.get("content"), item.fields.get("parent")), [])
+        if item.key.startswith("task:") and item.key not in records and len(olds) == 1:
+            moved[item.key] = olds[0]
+    for new, old in list(moved.items()):
+        for n in range(1, 1 + sum(k.startswith(f"sub:{old[5:]}:") for k in records)):
+            sub, was = f"sub:{new[5:]}:{n}", f"sub:{old[5:]}:{n}"
+            if sub in wanted and sub not in records and was in records and was not in wanted:
+                moved[sub] = was
+    return moved
+
+
+def rekeyed(records: Mapping[str, Record], moved: Mapping[str, str]) -> dict[str, Record]:
+    """`records` as they are once the renames in `moved` are carried out."""
+    result = {k: r for k, r in records.items() if k not in moved.values()}
+    for new, old in moved.items():
+        r = records[old]
+        result[new] = Record(new, r.remote_id, r.synced, r.status, r.completed_at)
+    return result
+
+
 def _new(item: Item, found: Remote | None) -> list[Action]:
     if found is None or found.deleted:
         return [Create(item)]
@@ -78,9 +127,10 @@ def _new(item: Item, found: Remote | None) -> list[Action]:
 
 
 def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
-    if record.status != "active":
-        return []  # completed history or dismissed by the user: never touched again
     remote = snapshot.remotes.get(record.remote_id)
+    reopened = record.status == "completed" and remote is not None and remote.is_open
+    if record.status != "active" and not reopened:
+        return []  # completed history or dismissed by the user: never touched again
     if remote is None or remote.deleted:
         return [Link(item.key, record.remote_id, record.synced, "dismissed")]
     if remote.completed_at is not None:
@@ -88,9 +138,9 @@ def _existing(item: Item, record: Record, snapshot: Snapshot) -> list[Action]:
     changed = {f: v for f, v in item.fields.items() if record.synced.get(f, _MISSING) != v}
     changes = {f: v for f, v in changed.items() if remote.fields.get(f, _MISSING) != v}
     if changes:
-        return [Update(item, record.remote_id, changes)]
-    if changed or set(record.synced) - set(item.fields):
-        return [Link(item.key, record.remote_id, item.fields)]
+        return [Update(item, record.remote_id, changes)]  # lands as an active record
+    if changed or set(record.synced) - set(item.fields) or reopened:
+        return [Link(item.key, record.remote_id, item.fields if changed else record.synced)]
     return []
 
 

@@ -33,19 +33,24 @@ from sync.blocks import (
 )
 from sync.busytime import BusyCache
 from sync.calendar_layout import calendar_items
-from sync.decide import check_safety, decide
+from sync.decide import check_safety, decide, rekeyed, renames
 from sync.model import Action, Applied, Service, Snapshot, is_write
 from sync.plan import Plan
 from sync.planner import Placement, Risk
 from sync.progress import Facts, describe, measure
+from sync.redates import encode, merged, redated
 from sync.spans import Block, Interval
 from sync.state import StateStore
 
 
 class TodoistSide(Protocol):
+    notices: list[str]
+
     def replay(self) -> Applied: ...
 
     def gather(self, now: datetime, *, persist: bool = True) -> Snapshot: ...
+
+    def save(self) -> None: ...
 
     def apply(self, actions: Sequence[Action]) -> Applied: ...
 
@@ -62,6 +67,7 @@ class CalendarSide(Protocol):
 
 
 CALENDAR_NAME = "Google Calendar"
+NOT_BEFORE = "not_before"  # cursor: action -> a later day its task was re-dated to
 MOVED = "moved_blocks"  # cursor: keys of the blocks the user moved (pinned where they are)
 BUSY_ROUNDS = 4  # plan, read busy time the blocks reach, plan again: at most this many reads
 BUSY_STEP = timedelta(days=28)  # a read of busy time looks at least this far further
@@ -82,6 +88,7 @@ class Outcome:
     actions: dict[Service, list[Action]] = field(default_factory=dict)
     writes: dict[Service, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # one line each: fallbacks, things to know
     risks: tuple[Risk, ...] = ()
 
     @property
@@ -90,8 +97,16 @@ class Outcome:
 
 
 def facts(plan: Plan, store: StateStore, snapshot: Snapshot | None = None) -> Facts:
-    """What got done: as the state store knows it, plus what a fresh snapshot shows."""
-    done = [(k, r.completed_at) for k, r in store.records(plan.id, "todoist").items()]
+    """What got done: as the state store knows it, plus what a fresh snapshot shows.
+
+    Actions whose id changed count under their new id already (see `decide.renames`).
+    """
+    known = store.records(plan.id, "todoist")
+    records = rekeyed(known, renames(todoist_items(plan), known)).items()
+    reopened = set()  # the remote owns completion both ways: an un-completed task is open again
+    if snapshot is not None:
+        reopened = {r.remote_id for r in snapshot.remotes.values() if r.is_open}
+    done = [(k, r.completed_at) for k, r in records if r.remote_id not in reopened]
     if snapshot is not None:
         done += [(r.key, r.completed_at) for r in snapshot.remotes.values() if r.key]
     completed: dict[str, datetime] = {}
@@ -127,9 +142,14 @@ def run(
     if todoist is not None:
         if not (dry_run or pull_only):
             todoist.replay()  # finish the writes of a run that stopped half-way
-        snapshot = todoist.gather(now, persist=not dry_run)
+        snapshot = todoist.gather(now, persist=False)  # kept once the safety checks pass
     known = facts(plan, store, snapshot)
     texts = progress_texts(plan, known, now)
+    stored = store.cursor(plan.id, "todoist", NOT_BEFORE)
+    found = redated(store.records(plan.id, "todoist"), snapshot) if snapshot else {}
+    not_before = merged(stored, found, now.astimezone(plan.tz).date())
+    if not dry_run and encode(not_before) != stored:
+        store.set_cursor(plan.id, "todoist", NOT_BEFORE, encode(not_before))
     if calendar is not None:
         decision = decide_calendar(
             plan,
@@ -143,6 +163,7 @@ def run(
             allow_mass_delete=allow_mass_delete,
             busy_cache=busy_cache,
             frozen=frozen,
+            not_before=not_before,
         )
         outcome.actions["google"], due, outcome.risks = decision[:3]
     if todoist is not None and snapshot is not None:
@@ -151,8 +172,11 @@ def run(
         actions = decide(desired, records, snapshot, keep=lambda r: r.status == "completed")
         check_safety(actions, records, "Todoist", allow_mass_delete=allow_mass_delete)
         outcome.actions["todoist"] = actions
+        outcome.notices += todoist.notices
     if dry_run:
         return outcome
+    if todoist is not None:
+        todoist.save()
     if calendar is not None and not pull_only:
         risks = json.dumps([risk_dict(r) for r in outcome.risks])
         store.set_cursor(plan.id, "google", "risks", risks)

@@ -42,6 +42,10 @@ class Remote:
     deleted: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None and not self.deleted
+
 
 @dataclass(frozen=True)
 class Record:
@@ -114,7 +118,15 @@ class Forget:
     key: str
 
 
-Action = Create | Update | Delete | Link | Forget
+@dataclass(frozen=True)
+class Rename:
+    """State-only: the item `old` is now `key` (an action's id changed; its task is kept)."""
+
+    key: str
+    old: str
+
+
+Action = Create | Update | Delete | Link | Forget | Rename
 
 
 @dataclass

@@ -232,6 +232,7 @@ class _Context:
 
         self.tasks = self._tasks(remaining, done, own, not_before)
         self.dependents: list[list[int]] = [[] for _ in self.tasks]
+        self._descendants: dict[int, list[int]] = {}
         for i, t in enumerate(self.tasks):
             for d in t.deps:
                 self.dependents[d].append(i)
@@ -357,6 +358,20 @@ class _Context:
                 dep = self.tasks[d]
                 dep.due = min(dep.due, t.due)
                 dep.first = dep.first or t.first
+
+    def descendants(self, i: int) -> list[int]:
+        """Every task that waits for task i, directly or through others (cached)."""
+        found = self._descendants.get(i)
+        if found is None:
+            seen: set[int] = set()
+            stack = list(self.dependents[i])
+            while stack:
+                c = stack.pop()
+                if c not in seen:
+                    seen.add(c)
+                    stack += self.dependents[c]
+            found = self._descendants[i] = sorted(seen)
+        return found
 
     def topological(self) -> list[int]:
         indeg = [len(t.deps) for t in self.tasks]
@@ -572,6 +587,44 @@ class _Allocation:
                 self._release(c)
 
     def _place(self, i: int, occurrence: int) -> None:
+        lent = self._lend(i)
+        self._place_one(i, occurrence)
+        self._take_back(lent)
+
+    def _lend(self, i: int) -> list[_Reserved]:
+        """The held blocks of the task's dependents from its earliest start on, given back while
+        it is placed: whatever it takes from them would have to move after it anyway, and so
+        a displaced block takes the place of the next block in its chain instead of going to
+        the end of the schedule (which would push the whole chain after it)."""
+        if not self.out.reserve:
+            return []
+        lent: list[_Reserved] = []
+        for d in self.ctx.descendants(i):
+            if not self.held[d]:
+                continue
+            keep = []
+            for r in self.held[d]:
+                if r.a >= self.earliest[i]:
+                    self.free.give(r.a, r.b, r.day)
+                    self.used[ft.week(r.day)] -= r.b - r.a
+                    lent.append(r)
+                else:
+                    keep.append(r)
+            self.held[d] = keep
+        return lent
+
+    def _take_back(self, lent: list[_Reserved]) -> None:
+        """Hold again the lent blocks that are still free and within their week's budget."""
+        for r in lent:
+            slot = self.free.find(r.a, r.b)
+            week = ft.week(r.day)
+            if slot is None or self.used[week] + (r.b - r.a) > self.ctx.budget:
+                continue  # taken: its effort is placed again when its task is released
+            self.free.take(slot, r.a, r.b)
+            self.used[week] += r.b - r.a
+            self.held[r.task].append(r)
+
+    def _place_one(self, i: int, occurrence: int) -> None:
         t = self.ctx.tasks[i]
         if t.recurring:
             p0, p1, _ = t.periods[occurrence]

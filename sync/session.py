@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,19 +39,20 @@ def open_session(
 ) -> Iterator[Session]:
     """Connectors for the enabled services, sharing one state store; closed on exit.
 
-    A dry run with no state yet works on an empty store in memory, so it writes no file.
+    A dry run with no state yet works on an empty store in memory, so it writes no file; a dry
+    run reads the state as one snapshot, so a sync running meanwhile cannot show it half-written.
     """
     secrets = SecretStore(settings)
     fresh = dry_run and not settings.state_db.exists()
     store = StateStore(None if fresh else settings.state_db)
     client = None
+    calendar = None
     try:
         todoist = None
         if settings.todoist_enabled:
             token = secrets.require("todoist")
             client = todoist_http(settings.todoist_api_url, todoist_transport)
             todoist = TodoistConnector(client, token, store, plan, policy=policy)
-        calendar = None
         if settings.google_enabled:
             calendar = connect(
                 _with_other_plans(settings, store, plan),
@@ -62,10 +63,13 @@ def open_session(
                 policy=policy,
                 cache=credentials,
             )
-        yield Session(store, todoist, calendar)
+        with store.snapshot() if dry_run else nullcontext():
+            yield Session(store, todoist, calendar)
     finally:
         if client is not None:
             client.close()
+        if calendar is not None and google_http is None:
+            calendar.http.close()  # the connections the session opened
         store.close()
 
 

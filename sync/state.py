@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.errors import CareersyncError
-from sync.model import Action, Forget, Link, Record, Service, Status
+from sync.model import Action, Forget, Link, Record, Rename, Service, Status
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -85,6 +85,31 @@ class StateStore:
             ) from exc
         self._depth = 0
 
+    @classmethod
+    def read_only(cls, path: Path) -> StateStore:
+        """Open an existing store for reading only: nothing is created, migrated or written
+        (views such as `agenda` use it). A missing file is a `StateError`."""
+        store = cls.__new__(cls)
+        store.path, store._depth = path, 0
+        try:
+            store.db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            store.db.execute("PRAGMA busy_timeout=5000")
+            version = store.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"{path}: the state database cannot be read ({exc})",
+                "run `careersync sync` for this plan first",
+            ) from exc
+        if version != len(MIGRATIONS):
+            store.close()
+            raise StateError(
+                f"{path} has schema {version}, this careersync reads {len(MIGRATIONS)}",
+                "run `careersync sync` (or upgrade careersync) first",
+            )
+        return store
+
     def close(self) -> None:
         self.db.close()
 
@@ -114,6 +139,18 @@ class StateStore:
         self._depth -= 1
         if self._depth == 0:
             self.db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read one consistent state, whatever a concurrent sync commits meanwhile (read-only)."""
+        self.db.execute("BEGIN")
+        self.db.execute("SELECT COUNT(*) FROM records").fetchone()  # pins the WAL snapshot
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.db.execute("ROLLBACK")
 
     # Records ---------------------------------------------------------------------------
     def records(self, plan_id: str, service: Service) -> dict[str, Record]:
@@ -151,7 +188,7 @@ class StateStore:
         )
 
     def note(self, plan_id: str, service: Service, actions: Iterable[Action]) -> None:
-        """Carry out the state-only actions (Link, Forget) among `actions`, in one transaction."""
+        """Carry out the state-only actions (Link, Forget, Rename) among `actions`, in one transaction."""
         with self.transaction():
             for action in actions:
                 if isinstance(action, Link):
@@ -165,6 +202,19 @@ class StateStore:
                     self.put(plan_id, service, record)
                 elif isinstance(action, Forget):
                     self.remove(plan_id, service, action.key)
+                elif isinstance(action, Rename):
+                    self.rename(plan_id, service, action.old, action.key)
+
+    def rename(self, plan_id: str, service: Service, old: str, new: str) -> None:
+        """Move a record (and a recurring action's completions) from key `old` to `new`."""
+        where = " WHERE plan_id = ? AND service = ? AND key = ?"
+        self.db.execute("UPDATE records SET key = ?" + where, (new, plan_id, service, old))
+        old_id, new_id = old.partition(":")[2], new.partition(":")[2]
+        if old.startswith("task:"):
+            self.db.execute(
+                "UPDATE OR IGNORE occurrences SET item_id = ? WHERE plan_id = ? AND item_id = ?",
+                (new_id, plan_id, old_id),
+            )
 
     def remove(self, plan_id: str, service: Service, key: str) -> None:
         self.db.execute(

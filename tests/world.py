@@ -64,10 +64,11 @@ class World:
         self.sandbox.wire.reset(options.pop("faults", None))
         plan = self.plan
         policy = options.pop("policy", None) or RetryPolicy(sleep=lambda s: None)
+        transport = options.pop("transport", None) or HttpxTransport(self.sandbox.wire)
         with open_session(
             self.settings(),
             plan,
-            todoist_transport=HttpxTransport(self.sandbox.wire),
+            todoist_transport=transport,
             google_http=self.sandbox.httplib2(),
             policy=policy,
         ) as session:

@@ -2,7 +2,8 @@
 
 Todoist answers under `/api/v1/`, Google under `/calendar/v3/`, `/batch/calendar/v3` and
 `/token`, so `CAREERSYNC_TODOIST_API_URL=http://127.0.0.1:PORT/api/v1` and
-`CAREERSYNC_GOOGLE_API_ROOT=http://127.0.0.1:PORT/` point the real SDKs at it.
+`CAREERSYNC_GOOGLE_API_ROOT=http://127.0.0.1:PORT/` point the real SDKs at it. `/` is the
+page that shows both as a user sees them (`web.py`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from connectors.sandbox import Sandbox
+from connectors.sandbox import Sandbox, web
 from connectors.sandbox.wire import DroppedConnection, Request
 
 
@@ -54,7 +55,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         request = Request.from_url(self.command, self.path, dict(self.headers.items()), body)
         try:
-            response = self.server.sandbox.wire.dispatch(request)
+            if web.handles(request.path):  # the page a user looks at; the APIs go on the wire
+                response = web.handle(self.server.sandbox, request, self.client_address[0])
+            else:
+                response = self.server.sandbox.wire.dispatch(request)
         except DroppedConnection:
             self.close_connection = True
             return

@@ -71,6 +71,9 @@ UNCONFIRMED in the notes, and what the emulator does
   ARGUMENT_MISSING is code 19.
 - 401 body: `{"error": "Invalid token", "error_code": 401, "error_tag": "AUTH_INVALID_TOKEN",
   "http_code": 401, "error_extra": {...}}` (the shape of a 2022 report, tod-org/tod#223).
+  That report's answer was a 403 with `http_code: 403`; `invalid_token_status = 403` answers so.
+- `GET /user` (and the sync `user` resource) carries every field `UserJSON` requires, with a
+  fresh Pro account's values (`todoist_user.py`); settings such as `karma` never change.
 - Section and project caps: 403 MAX_SECTIONS_LIMIT_REACHED (a 3P fixture) and 403
   MAX_PROJECTS_LIMIT_REACHED; their error codes (50, 48) are invented. The Inbox does not count.
 - 500 / 503 bodies: INTERNAL_SERVER_ERROR / SERVICE_UNAVAILABLE with invented codes; 503 also
@@ -80,8 +83,9 @@ UNCONFIRMED in the notes, and what the emulator does
 - Completed-task windows: at most 93 days by completion date (the official CLI's boundary;
   400 "completion date range must not exceed 3 months") and 42 days by due date; `since` is
   inclusive, `until` exclusive (the spec; the SDK docstring says inclusive); naive times are
-  UTC. Each completion of a recurring task is listed as its own entry (a snapshot with
-  `checked: true` and that completion's `completed_at` and `due`).
+  UTC. Completed occurrences of a recurring task are not listed at all (the task stays
+  open with its due moved on), as a Doist maintainer says of the real API in
+  Doist/todoist-api-python#206; the task's `completed_count` still counts them.
 - Full sync returns no completed or deleted items and no archived projects or their content;
   an incremental sync returns every object changed since the token, with `checked` /
   `is_deleted` / `is_archived` as they now are.
@@ -115,6 +119,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connectors.sandbox.todoist_user import USER_ID, user_view
 from connectors.sandbox.wire import Request, Response
 
 __all__ = ["ApiError", "TodoistEmulator"]
@@ -122,7 +127,6 @@ __all__ = ["ApiError", "TodoistEmulator"]
 Json = dict[str, Any]
 
 PREFIX = "/api/v1/"
-USER_ID = "2671355"
 COLORS = frozenset(
     [
         "berry_red",
@@ -474,6 +478,13 @@ def _int_arg(args: Json, key: str, lo: int = -(2**31), hi: int = 2**31 - 1) -> i
     return value
 
 
+def _enum_arg(args: Json, key: str, allowed: frozenset[str], explanation: str) -> str:
+    value = args[key]
+    if not isinstance(value, str) or value not in allowed:
+        raise _invalid(key, explanation)
+    return value
+
+
 def _bool_arg(args: Json, key: str) -> bool:
     value = args[key]
     if not isinstance(value, bool):
@@ -494,6 +505,7 @@ class TodoistEmulator:
     """
 
     service = "todoist"
+    invalid_token_status = 401  # the HTTP status of a bad token's answer; tests may set 403
 
     def __init__(
         self,
@@ -575,7 +587,8 @@ class TodoistEmulator:
         auth = req.headers.get("authorization", "")
         scheme, _, given = auth.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), self.token):
-            raise ApiError(401, "AUTH_INVALID_TOKEN", 401, "Invalid token", access_type="none")
+            status = self.invalid_token_status  # 401, or 403 as some real answers are
+            raise ApiError(status, "AUTH_INVALID_TOKEN", 401, "Invalid token", access_type="none")
         if len(req.body) > _MAX_BODY:
             raise ApiError(413, "REQUEST_TOO_LARGE", 413, "Request body exceeds 1 MiB")
         rest = path[len(PREFIX) :].rstrip("/")
@@ -752,13 +765,9 @@ class TodoistEmulator:
             elif key == "description":
                 changes[key] = _str_arg(args, key, hi=1024)
             elif key == "color":
-                if args[key] not in COLORS:
-                    raise _invalid(key, "unknown color")
-                changes[key] = args[key]
+                changes[key] = _enum_arg(args, key, COLORS, "unknown color")
             elif key == "view_style":
-                if args[key] not in VIEW_STYLES:
-                    raise _invalid(key, "expected list, board or calendar")
-                changes[key] = args[key]
+                changes[key] = _enum_arg(args, key, VIEW_STYLES, "expected list, board or calendar")
             elif key == "child_order":
                 changes[key] = _int_arg(args, key)
             else:
@@ -1282,9 +1291,7 @@ class TodoistEmulator:
     def _apply_label_fields(self, rec: Json, args: Json) -> None:
         changes: Json = {}
         if args.get("color") is not None:
-            if args["color"] not in COLORS:
-                raise _invalid("color", "unknown color")
-            changes["color"] = args["color"]
+            changes["color"] = _enum_arg(args, "color", COLORS, "unknown color")
         for key in ("order", "item_order"):
             if args.get(key) is not None:
                 changes["order"] = _int_arg(args, key, -32768, 32767)
@@ -1333,20 +1340,19 @@ class TodoistEmulator:
         return view
 
     def _user_view(self) -> Json:
-        offset = self._now().astimezone(self._tz()).utcoffset() or timedelta()
-        minutes = int(offset.total_seconds() // 60)
-        sign = "-" if minutes < 0 else "+"
-        hours, mins = divmod(abs(minutes), 60)
-        return {
-            "id": USER_ID, "email": "sandbox@careersync.invalid", "full_name": "Sandbox User",
-            "inbox_project_id": self.inbox_id, "lang": "en", "start_day": 1,
-            "tz_info": {
-                "timezone": self.timezone, "gmt_string": f"{sign}{hours:02d}:{mins:02d}",
-                "hours": hours if minutes >= 0 else -hours, "minutes": mins, "is_dst": 0,
-            },
-            "is_premium": True, "premium_status": "current_personal_plan",
-            "date_format": 0, "time_format": 0,
-        }  # fmt: skip
+        now, zone = self._now(), self._tz()
+        today = self._today(now)
+        stamps = [t["completed_at"] for t in self._items.values() if t["completed_at"]]
+        stamps += [h["completed_at"] for h in self._history]
+        done_today = sum(self._today(_parse_instant(s, "completed_at")) == today for s in stamps)
+        return user_view(
+            zone=zone,
+            now=now,
+            inbox_id=self.inbox_id,
+            joined=_parse_instant(self._projects[self.inbox_id]["created_at"], "joined").date(),
+            completed_count=sum(int(t["completed_count"]) for t in self._items.values()),
+            completed_today=done_today,
+        )
 
     # REST plumbing --------------------------------------------------------------------------
 
@@ -1602,13 +1608,9 @@ class TodoistEmulator:
         if req.arg("filter_query"):
             raise _invalid("filter_query", "filter queries are not emulated by the sandbox")
         filters = {k: req.arg(k) for k in ("project_id", "section_id", "parent_id")}
+        # completed occurrences of recurring tasks are not listed (Doist/todoist-api-python#206)
         entries: list[tuple[str, Json]] = [
             (t["completed_at"], _strip(t)) for t in self._live_items() if t["checked"]
-        ]
-        entries += [
-            (h["completed_at"], copy.deepcopy(h["task"]))
-            for h in self._history
-            if not self._items[h["task_id"]]["is_deleted"]
         ]
 
         def moment(task: Json, completed_at: str) -> datetime | None:
@@ -2012,6 +2014,10 @@ class TodoistEmulator:
     def user_delete_section(self, section_id: str) -> None:
         with self._lock:
             self._delete_section(section_id)
+
+    def user_archive_project(self, project_id: str) -> None:
+        with self._lock:
+            self._archive_project(project_id, True)
 
     def user_delete_project(self, project_id: str) -> None:
         with self._lock:

@@ -3,7 +3,7 @@
 Each emulator is an `App`: a pure-ish `handle(Request) -> Response` over its own in-memory state.
 `Wire` sits in front of the apps and adds what tests and benchmarks need: a log with read/write
 counts, an injected latency, and failures (the Nth request, a seeded fraction, or "apply the
-write, then drop the connection"). The adapters in `transport.py` and the loopback server in
+write, then drop the connection", "answer with a malformed body"). The adapters in `transport.py` and the loopback server in
 `server.py` turn real HTTP (httpx, httplib2, sockets) into these requests.
 """
 
@@ -117,6 +117,8 @@ class Faults:
 
     fail_at: dict[int, int] = field(default_factory=dict)  # request number -> status
     drop_after_write: set[int] = field(default_factory=set)  # write number -> drop its answer
+    drop_at: set[int] = field(default_factory=set)  # request number (read or write) -> drop it
+    malformed: dict[int, str] = field(default_factory=dict)  # request number -> a `MALFORMED`
     fraction: float = 0.0  # seeded share of requests failing
     fraction_statuses: tuple[int, ...] = (429, 500, 503)
     drop_in_fraction: bool = True  # a share of the storm is "applied, then dropped"
@@ -127,6 +129,21 @@ class Faults:
 
     def __post_init__(self) -> None:
         self._rng.seed(self.seed)
+
+
+MALFORMED = ("truncated", "empty", "html", "multipart")  # what a broken proxy or portal answers
+_PORTAL = b"<!DOCTYPE html><html><head><title>Sign in to Wi-Fi</title></head><body></body></html>"
+
+
+def malformed(kind: str, response: Response) -> Response:
+    """A 200 whose body is broken: cut in half, empty, a captive portal's HTML page (the request
+    never reached the service), or a multipart batch answer without its parts."""
+    if kind == "html":
+        return Response(200, {"content-type": "text/html; charset=utf-8"}, _PORTAL)
+    if kind == "multipart":
+        return Response(200, {"content-type": "multipart/mixed; boundary=batch_x"}, b"--batch_x")
+    body = response.body[: len(response.body) // 2] if kind == "truncated" else b""
+    return Response(200, {**response.headers, "content-length": str(len(body))}, body)
 
 
 class Wire:
@@ -172,7 +189,8 @@ class Wire:
                 self._writes += write
             n, w = self._requests, self._writes
             status = f.fail_at.get(n) if targeted else None
-            drop = targeted and write and w in f.drop_after_write
+            drop = targeted and ((write and w in f.drop_after_write) or n in f.drop_at)
+            broken = f.malformed.get(n) if targeted else None
             storm = targeted and status is None and not drop and f.fraction
             if storm and f._rng.random() < f.fraction:
                 if write and f.drop_in_fraction and f._rng.random() < 0.25:
@@ -181,8 +199,12 @@ class Wire:
                     status = f._rng.choice(f.fraction_statuses)
             if status is not None:
                 response = app.fault(status, f.retry_after)
+            elif broken == "html":  # a captive portal answered instead
+                response = malformed(broken, Response(200))
             else:
                 response = app.handle(request)
+                if broken is not None:
+                    response = malformed(broken, response)
             self.log.append(
                 LogEntry(
                     app.service, request.method, request.path, 0 if drop else response.status, write

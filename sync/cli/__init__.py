@@ -11,10 +11,12 @@ from typer.core import TyperGroup
 
 from sync import __version__
 from sync.cli import (
+    agenda,
     auth,
     auth_google,
     config,
     demo,
+    done,
     init,
     report,
     run,
@@ -62,7 +64,8 @@ app = typer.Typer(
     help="Turn a career plan into Todoist tasks and Google Calendar focus blocks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
 
@@ -92,6 +95,8 @@ app.command()(show.show)
 app.command()(sync.sync)
 app.command()(sync.pull)
 app.command()(status.status)
+app.command("agenda")(agenda.agenda_command)
+app.command()(done.done)
 app.command()(report.report)
 app.command()(demo.demo)
 app.add_typer(config.app, name="config")

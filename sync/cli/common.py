@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -9,13 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 
+from sync.cli.output import console as console
+from sync.cli.output import err_console as err_console
 from sync.loader import Loaded, load_plan
 from sync.settings import Settings, load_settings
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 
 @dataclass
@@ -37,6 +37,19 @@ def state(ctx: typer.Context) -> AppState:
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
     return root.obj
+
+
+def program() -> str:
+    """How a hint should name careersync: `careersync` when that runs this one (the venv is
+    active, or it is installed on PATH), else the path this run was started with, such as
+    `.venv/bin/careersync`, so every hint can be copied as it is."""
+    started = Path(sys.argv[0])
+    if started.name != "careersync":  # python -m sync, a test runner
+        return "careersync"
+    found = shutil.which("careersync")
+    if found and Path(found).resolve() == started.resolve():
+        return "careersync"
+    return str(started)
 
 
 def now(tz: str) -> datetime:

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from sync import engine
-from sync.cli.common import console, state
+from sync.cli.common import console, program, state
 from sync.cli.report import write_report
 from sync.cli.status import report as show_status
 from sync.loader import load_plan
@@ -81,21 +81,39 @@ def demo(
             bar.advance(task)
     sandbox.save(home / "sandbox" / "state.json")
 
+    tz = plan.tz
+    began = datetime.combine(plan.start, time(6), tz)
     console.print(
-        f"first sync: {first.changes} changes; then {weeks} weeks of scheduler cycles "
-        f"(simulated time now {clock.now.astimezone(plan.tz):%Y-%m-%d %H:%M %Z})"
+        f"first sync: {first.changes} changes; then {weeks} weeks of scheduler cycles, on a "
+        f"simulated clock from {began:%Y-%m-%d} to {clock.now.astimezone(tz):%Y-%m-%d %H:%M %Z}"
     )
     show_status(plan, settings.state_db, clock.now)
     report = write_report(plan, settings.state_db, clock.now, home / "report.html")
     console.print(f"report: {report}")
+    cmd = program()
+    monday = clock.now.astimezone(tz).date()
+    monday -= timedelta(days=monday.weekday())
     console.print(
-        f"look around the emulated Todoist and Calendar: CAREERSYNC_HOME={home} "
-        "careersync sandbox serve"
+        f"\n[bold]Look around[/] the emulated Todoist and Calendar this demo left: run "
+        f"[cyan]CAREERSYNC_HOME={escape(str(home))} {escape(cmd)} sandbox serve[/] and open "
+        f"[cyan]http://127.0.0.1:8765/?week={monday.isoformat()}[/], the week where it stopped.",
+        soft_wrap=True,
     )
+    real = datetime.now(UTC)
+    if real < clock.now:
+        console.print(
+            f"Its clock was simulated: what it completed is dated up to {clock.now:%Y-%m-%d}, "
+            f"after today ({real.astimezone(tz):%Y-%m-%d}). Commands you run on its state use "
+            f"the real clock: [cyan]status[/] on it counts only the work done by today (0% at first, "
+            "not the demo's figure), and the page opens on today's week.",
+            soft_wrap=True,
+        )
     console.print(
-        "\n[bold]This ran on the built-in sandbox[/]: nothing left this machine. To use your real "
-        "accounts: [cyan]careersync init[/], [cyan]careersync auth todoist[/], "
-        "[cyan]careersync auth google[/], then [cyan]careersync sync plan.yaml --dry-run[/]."
+        "\n[bold]This ran on the built-in sandbox[/]: nothing left this machine. To use your "
+        f"real accounts: [cyan]{escape(cmd)} init[/], [cyan]{escape(cmd)} auth todoist[/], "
+        f"[cyan]{escape(cmd)} auth google[/], then "
+        f"[cyan]{escape(cmd)} sync plan.yaml --dry-run[/] (see README.md).",
+        soft_wrap=True,
     )
 
 

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
-from sync.cli.common import console, err_console, state, today
+from sync.cli.common import console, err_console, program, state, today
 from sync.errors import CareersyncError, UserError
 from sync.interview import (
     BACK,
@@ -101,7 +101,7 @@ def init(
     milestones, actions = len(plan.milestones), sum(1 for _ in plan.actions())
     console.print(
         f"Wrote {out}: {_count(milestones, 'milestone')}, {_count(actions, 'action')}.\n"
-        f"Next: careersync sync {out} --dry-run",
+        f"Next: {program()} sync {out} --dry-run",
         soft_wrap=True,
     )
 

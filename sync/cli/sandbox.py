@@ -70,6 +70,7 @@ def serve(
         f"  todoist: {server.todoist_url}",
         f"  google:  {server.google_root}",
         f"  data:    {path}",
+        f"see it as a user would: open {server.base_url}/ in a browser",
         "point careersync at it with:",
         *env_lines(server, sandbox),
     ]

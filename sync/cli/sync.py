@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 
 from sync import engine
+from sync.cli import render
 from sync.cli.common import PLAN_ARG, console, err_console, load, now, state
+from sync.errors import SafetyError
 from sync.lock import hold_lock
-from sync.model import Action, Create, Delete, Forget, Link, Update
+from sync.model import Action, Create, Delete, Forget, Link, Rename, Service, Update
+
+SERVICES: tuple[Service, ...] = ("todoist", "google")
 
 DRY_RUN: Any = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")
 AS_JSON: Any = typer.Option(False, "--json", help="Print the actions as JSON.")
@@ -34,8 +39,11 @@ def sync(
 
     Example: careersync sync plan.yaml --dry-run
     """
-    outcome = _run(ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete)
-    report(outcome, dry_run=dry_run, as_json=as_json)
+    ran = _run(ctx, plan, dry_run=dry_run, allow_mass_delete=allow_mass_delete)
+    if isinstance(ran.refused, SafetyError):  # show what it would have done, then refuse
+        report(ran, dry_run=True, as_json=as_json, refused=True)
+        raise ran.refused
+    report(ran, dry_run=dry_run, as_json=as_json)
 
 
 def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
@@ -43,13 +51,21 @@ def pull(ctx: typer.Context, plan: Path = PLAN_ARG) -> None:
 
     Example: careersync pull plan.yaml
     """
-    outcome = _run(ctx, plan, pull_only=True)
+    outcome = _run(ctx, plan, pull_only=True).outcome
     noted = [a for acts in outcome.actions.values() for a in acts if isinstance(a, Link)]
     done = sum(a.status == "completed" for a in noted)
     console.print(f"pulled: {done} completions recorded, {len(noted) - done} other changes")
 
 
-def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
+@dataclass
+class Ran:
+    outcome: engine.Outcome
+    known: render.Known  # the state store's records before the run, for titles of deletions
+    tz: ZoneInfo
+    refused: SafetyError | None = None  # then `outcome` is the refused run, as a dry run
+
+
+def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
     from sync.session import open_session  # the SDKs load only when needed
 
     plan = load(ctx, path).plan
@@ -57,17 +73,30 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> engine.Outcome:
     writes = not options.get("dry_run")
     lock = hold_lock(settings.home) if writes else nullcontext()
     with lock, open_session(settings, plan, dry_run=not writes) as session:
-        return engine.run(
-            plan,
-            session.store,
-            now(settings.timezone),
-            todoist=session.todoist,
-            calendar=session.calendar,
-            dry_run=options.get("dry_run", False),
-            allow_mass_delete=options.get("allow_mass_delete", False),
-            pull_only=options.get("pull_only", False),
-            frozen=settings.frozen_horizon,
-        )
+        known = {s: session.store.records(plan.id, s) for s in SERVICES}
+        at = now(settings.timezone)
+
+        def run(**chosen: bool) -> engine.Outcome:
+            return engine.run(
+                plan,
+                session.store,
+                at,
+                todoist=session.todoist,
+                calendar=session.calendar,
+                dry_run=chosen.get("dry_run", False),
+                allow_mass_delete=chosen.get("allow_mass_delete", False),
+                pull_only=chosen.get("pull_only", False),
+                frozen=settings.frozen_horizon,
+            )
+
+        try:
+            outcome = run(**options)
+        except SafetyError as refused:
+            if options.get("allow_mass_delete") or options.get("pull_only"):
+                raise
+            preview = run(**{**options, "dry_run": True, "allow_mass_delete": True})
+            return Ran(preview, known, plan.tz, refused)
+    return Ran(outcome, known, plan.tz)
 
 
 def describe(service: str, action: Action) -> dict[str, Any]:
@@ -83,49 +112,48 @@ def describe(service: str, action: Action) -> dict[str, Any]:
         entry |= {"op": "record", "status": action.status}
     elif isinstance(action, Forget):
         entry |= {"op": "forget"}
+    elif isinstance(action, Rename):
+        entry |= {"op": "rename", "from": action.old}
     return entry
 
 
-def _line(entry: Mapping[str, Any]) -> str | None:
-    op, kind, key = entry["op"], entry.get("kind", ""), entry["key"]
-    what = kind if key == kind else f"{kind} {key}".strip()  # "project", "task task:book-exam"
-    if op == "create":
-        fields = entry["fields"]
-        title = fields.get("content") or fields.get("name") or fields.get("summary") or ""
-        return f"[green]+ create[/] {what}  {escape(title)}"
-    if op == "update":
-        return f"[yellow]~ update[/] {what}  ({', '.join(entry['changes'])})"
-    if op == "delete":
-        return f"[red]- delete[/] {what}"
-    if op == "record" and entry["status"] != "active":
-        return f"[blue]= {entry['status']}[/] {what}"
-    return None
-
-
-def report(outcome: engine.Outcome, *, dry_run: bool, as_json: bool) -> None:
-    entries = [describe(s, a) for s, acts in outcome.actions.items() for a in acts]
+def report(ran: Ran, *, dry_run: bool, as_json: bool, refused: bool = False) -> None:
+    """Print a run's changes: titles and times per service, a summary line per kind."""
+    outcome = ran.outcome
+    found = render.changes(outcome.actions, ran.known, ran.tz)
     if as_json:
-        console.print_json(json.dumps({"dry_run": dry_run, "actions": entries}, default=str))
+        rank = {(c.service, c.key): (n, render.as_json(c)) for n, c in enumerate(found)}
+        pairs = [(s, a) for s, acts in outcome.actions.items() for a in acts]
+        pairs.sort(key=lambda p: rank.get((p[0], p[1].key), (len(rank), {}))[0])  # as printed
+        entries = [describe(s, a) | rank.get((s, a.key), (0, {}))[1] for s, a in pairs]
+        data: dict[str, Any] = {"dry_run": dry_run, "actions": entries}
+        if refused:
+            data["refused"] = True
+        console.print_json(json.dumps(data, default=str))
     else:
-        for service, acts in outcome.actions.items():
-            lines = [line for a in acts if (line := _line(describe(service, a)))]
-            if lines:
-                console.print(f"[bold]{service}[/]")
-                for line in lines:
-                    console.print("  " + line, highlight=False)
-        _summary(outcome, entries, dry_run)
+        for line in render.text_lines(found):
+            console.print(line)
+        _summary(outcome, found, dry_run, refused)
+    for notice in outcome.notices:
+        err_console.print(f"note: {escape(notice)}", highlight=False)
     for error in outcome.errors:
-        err_console.print(f"[red]error:[/] {error}", highlight=False)
+        err_console.print(f"[red]error:[/] {escape(error)}")
     if outcome.errors:
         raise typer.Exit(1)
 
 
-def _summary(outcome: engine.Outcome, entries: Iterable[Mapping[str, Any]], dry_run: bool) -> None:
-    ops = [e["op"] for e in entries]
+def _summary(
+    outcome: engine.Outcome, found: list[render.Change], dry_run: bool, refused: bool
+) -> None:
+    for line in render.summary_lines(found):
+        console.print(line)
+    ops = [c.op for c in found]
     counts = ", ".join(
         f"{ops.count(op)} to {op}" for op in ("create", "update", "delete") if op in ops
     )
-    if dry_run:
+    if refused:
+        console.print(f"refused: {counts}; nothing was written")
+    elif dry_run:
         console.print(f"dry run: {counts or 'nothing to change'}; nothing was written")
     else:
         writes = sum(outcome.writes.values())

@@ -18,7 +18,13 @@ from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from todoist_api_python.api import TodoistAPI
 
-from connectors.clients import calendar_batch_uri, calendar_service, todoist_api, todoist_http
+from connectors.clients import (
+    GoogleHttp,
+    calendar_batch_uri,
+    calendar_service,
+    todoist_api,
+    todoist_http,
+)
 from connectors.sandbox import TODOIST_TOKEN, Sandbox
 from connectors.sandbox.server import SandboxServer
 from connectors.sandbox.transport import HttpxTransport
@@ -92,7 +98,7 @@ def env(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Env]:
         return
     server = SandboxServer(sandbox)
     server.start()
-    http = httplib2.Http()
+    http = GoogleHttp()  # as `connectors.gcal.connect` builds it
     try:
         yield Env(sandbox, clock, server.todoist_url, server.google_root, None, http)
     finally:

@@ -358,12 +358,13 @@ def test_completed_by_completion_date(td: Todoist) -> None:
     start = clock.now - timedelta(days=30)
     end = clock.now + timedelta(minutes=1)
     found = all_pages(api.get_completed_tasks_by_completion_date(since=start, until=end))
-    assert [t.content for t in found] == ["weekly", "elsewhere", "late", "early"]
+    # a recurring task's completed occurrences are not listed (Doist/todoist-api-python#206)
+    assert [t.content for t in found] == ["elsewhere", "late", "early"]
     assert all(t.is_completed for t in found)
     recent = api.get_completed_tasks_by_completion_date(
         since=clock.now - timedelta(days=1), until=clock.now + timedelta(minutes=1), limit=2
     )
-    assert [len(page) for page in recent] == [2, 1]
+    assert [len(page) for page in recent] == [2]
 
     params = {"since": "2026-11-20T00:00:00Z", "until": "2026-12-20T00:00:00Z"}
     raw = td.rest("GET", "tasks/completed/by_completion_date", params=params)
@@ -371,7 +372,7 @@ def test_completed_by_completion_date(td: Todoist) -> None:
     assert "next_cursor" not in raw.json()
     mine_params = {**params, "project_id": project.id}
     mine = td.rest("GET", "tasks/completed/by_completion_date", params=mine_params).json()
-    assert {t["content"] for t in mine["items"]} == {"early", "late", "weekly"}
+    assert {t["content"] for t in mine["items"]} == {"early", "late"}
 
     too_long = {"since": "2026-01-01T00:00:00Z", "until": "2026-04-05T00:00:00Z"}
     refused = td.rest("GET", "tasks/completed/by_completion_date", params=too_long)
