@@ -97,6 +97,7 @@ class _Seen:
     span: tuple[datetime, datetime] | None
     gone: bool  # the user deleted it (or it vanished from a complete snapshot)
     moved: bool  # the user moved or resized it (the live span differs from the synced one)
+    known: bool  # the state has a record of it (careersync forgets the blocks it deletes)
 
 
 def block_state(
@@ -127,7 +128,7 @@ def block_state(
         action = actions.get(seen.action_id)
         started, ended = block.start <= now, block.end <= now
         if seen.gone:
-            if not started:
+            if not started and seen.known:  # the user deleted it: not there again
                 deleted.append(Interval(block.start, block.end))
             continue
         is_open = action is not None and seen.action_id not in done
@@ -170,7 +171,8 @@ def _seen_blocks(
         remote = snapshot.remotes.get(record.remote_id) if record else None
         remote = remote or by_key.get(key)
         gone = _gone(record, remote)
-        yield _Seen(*parsed, _span(record, remote, gone, tz), gone, _moved(record, remote, tz))
+        span = _span(record, remote, gone, tz)
+        yield _Seen(*parsed, span, gone, _moved(record, remote, tz), record is not None)
 
 
 def _gone(record: Record | None, remote: Remote | None) -> bool:
