@@ -289,3 +289,24 @@ def test_time_passing_keeps_the_schedule(tmp_path: Path, hours: int) -> None:
     world.later(hours=hours)
     world.sync()
     assert world.sync().changes == 0
+
+
+def test_a_weekly_task_without_days_is_due_on_its_blocks_weekday(tmp_path: Path) -> None:
+    text = PLAN.replace(
+        "  - id: apply\n",
+        "  - id: review\n    title: Keep going\n    due: 2027-06-15\n    actions:\n"
+        "      - id: weekly\n        title: Weekly review\n        effort: 30m\n"
+        "        every: week\n        start: 2027-03-24\n        until: 2027-06-15\n"
+        "  - id: apply\n",
+    )
+    world = make_world(tmp_path, text)
+    world.sync()
+    placed = blocks(world, "weekly")
+    assert placed
+    first = min(s for s, _ in placed.values())
+    due = world.task("task:weekly")["due"]
+    assert due["is_recurring"]
+    weekday = first.strftime("%a").lower()
+    assert due["string"].startswith(f"every {weekday}"), due["string"]
+    assert date.fromisoformat(due["date"][:10]).weekday() == first.weekday()
+    assert world.sync().changes == 0
