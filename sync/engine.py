@@ -79,6 +79,7 @@ class CalendarDecision(NamedTuple):
     risks: tuple[Risk, ...]
     placement: Placement | None = None  # None for a pull (nothing planned)
     blocks: tuple[Block, ...] = ()  # every block the calendar holds after this run
+    moved: tuple[str, ...] | None = None  # keys of the blocks the user moved, if that changed
 
 
 @dataclass
@@ -148,8 +149,7 @@ def run(
     stored = store.cursor(plan.id, "todoist", NOT_BEFORE)
     found = redated(store.records(plan.id, "todoist"), snapshot) if snapshot else {}
     not_before = merged(stored, found, now.astimezone(plan.tz).date())
-    if not dry_run and encode(not_before) != stored:
-        store.set_cursor(plan.id, "todoist", NOT_BEFORE, encode(not_before))
+    decision: CalendarDecision | None = None
     if calendar is not None:
         decision = decide_calendar(
             plan,
@@ -175,6 +175,10 @@ def run(
         outcome.notices += todoist.notices
     if dry_run:
         return outcome
+    if encode(not_before) != stored:  # after the safety checks: a refused run records nothing
+        store.set_cursor(plan.id, "todoist", NOT_BEFORE, encode(not_before))
+    if decision is not None:
+        remember_moves(plan, store, decision)
     if todoist is not None:
         todoist.save()
     if calendar is not None and not pull_only:
@@ -230,16 +234,23 @@ def decide_calendar(
     if any(r.kind == "calendar" and r.deleted for r in snapshot.remotes.values()):
         actions = [a for a in actions if not is_write(a)]  # the user deleted the calendar
     check_safety(actions, records, CALENDAR_NAME, allow_mass_delete=allow_mass_delete)
-    moved = sorted(block_key(b.action_id, b.index) for b in state.moved)
-    if not dry_run and set(moved) != moved_before:  # the user's moves stay pinned for good
-        store.set_cursor(plan.id, "google", MOVED, json.dumps(moved) if moved else None)
+    moved = tuple(sorted(block_key(b.action_id, b.index) for b in state.moved))
     due = {
         a.id: day
         for _, a in plan.actions()
         if (day := next_block_day(a.id, blocks, plan.tz, now)) is not None
     }
     risks = placement.risks if placement is not None else ()
-    return CalendarDecision(actions, due, risks, placement, blocks)
+    changed_moves = None if set(moved) == moved_before else moved
+    return CalendarDecision(actions, due, risks, placement, blocks, changed_moves)
+
+
+def remember_moves(plan: Plan, store: StateStore, decision: CalendarDecision) -> None:
+    """Record the blocks the user moved, so they stay pinned for good (once the run's safety
+    checks passed: a refused run records nothing)."""
+    if decision.moved is not None:
+        value = json.dumps(list(decision.moved)) if decision.moved else None
+        store.set_cursor(plan.id, "google", MOVED, value)
 
 
 def _plan_with_busy(

@@ -20,7 +20,8 @@ from sync import freetime as ft
 from sync.plan import WEEKDAYS
 
 if TYPE_CHECKING:
-    from sync.planner import _Context, _Outcome
+    from sync.allocation import Outcome as _Outcome
+    from sync.problem import Context as _Context
 
 _HOURS_STEP = 0.5  # weekly_hours fixes are multiples of this
 _CYCLE = "a dependency cycle"

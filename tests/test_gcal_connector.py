@@ -45,7 +45,7 @@ from sync.blocks import block_key, parse_block_key
 from sync.calendar_layout import calendar_items
 from sync.cli import auth_google
 from sync.cli.common import AppState
-from sync.engine import CalendarDecision, decide_calendar
+from sync.engine import CalendarDecision, decide_calendar, remember_moves
 from sync.errors import (
     AuthError,
     RateLimited,
@@ -154,6 +154,7 @@ class Harness:
             self.plan, self.store, connector, self.env.clock.now, done=set(done), texts=texts
         )
         applied = connector.apply(decision.actions)
+        remember_moves(self.plan, self.store, decision)
         assert applied.errors == []
         assert self.store.check(self.plan.id) == []
         return decision, applied
