@@ -310,3 +310,15 @@ def test_a_weekly_task_without_days_is_due_on_its_blocks_weekday(tmp_path: Path)
     assert due["string"].startswith(f"every {weekday}"), due["string"]
     assert date.fromisoformat(due["date"][:10]).weekday() == first.weekday()
     assert world.sync().changes == 0
+
+
+def test_a_pull_reads_no_busy_time_and_plans_nothing(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.sync()
+    before = blocks(world)
+    _, span = next(iter(before.items()))
+    world.sandbox.google.add_busy(span[0], span[1], "A meeting")
+    outcome = world.sync(pull_only=True)
+    assert not any(e.path.endswith("/freeBusy") for e in world.sandbox.wire.log)
+    assert outcome.writes.get("google", 0) == 0
+    assert blocks(world) == before
