@@ -4,6 +4,9 @@ Every request to the sandbox waits a fixed latency (50 ms by default), as a real
 Printed for a 250-action plan: reads and writes per service and wall time of a first sync, a
 no-op re-sync and a pull cycle; the planner's time; peak memory; then the same figures for the
 straightforward approach (one SDK call per item, no batching, no sync tokens), and the ratios.
+Then the live schedule: a re-plan after one new busy event over a focus block (requests, time,
+calendar events changed), a scheduler's idle cycles with its busy-time cache (requests; the
+events they change must be 0), and a cycle after the cache is older than busy_refresh.
 
     .venv/bin/python bench/sync_bench.py [--actions 250] [--latency 0.05]
 """
@@ -18,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from googleapiclient.http import BatchHttpRequest  # noqa: F401  (the naive path does not batch)
 
@@ -27,12 +31,15 @@ from connectors.retry import RetryPolicy
 from connectors.sandbox import TODOIST_TOKEN, Sandbox
 from connectors.sandbox.transport import HttpxTransport
 from sync import engine
+from sync.blocks import span_of
+from sync.busytime import BusyCache
 from sync.examples import big_plan
 from sync.loader import parse_plan
 from sync.plan import Plan
 from sync.planner import place_blocks
 from sync.session import open_session
 from sync.settings import Settings
+from sync.state import StateStore
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 
@@ -72,7 +79,7 @@ def careersync_runs(
 
     cache: CredentialCache = {}  # as `careersync run` keeps its access token between cycles
 
-    def run(**options: Any) -> None:
+    def run(**options: Any) -> engine.Outcome:
         with open_session(
             settings,
             plan,
@@ -81,10 +88,10 @@ def careersync_runs(
             policy=RetryPolicy(),
             credentials=cache,
         ) as session:
-            engine.run(
+            return engine.run(
                 plan,
                 session.store,
-                NOW,
+                options.pop("now", NOW),
                 todoist=session.todoist,
                 calendar=session.calendar,
                 **options,
@@ -95,7 +102,39 @@ def careersync_runs(
         return {"first sync": first}
     noop = measure(sandbox, run)
     pull = measure(sandbox, lambda: run(pull_only=True))
-    return {"first sync": first, "no-op re-sync": noop, "pull cycle": pull}
+    return {"first sync": first, "no-op re-sync": noop, "pull cycle": pull} | live_runs(
+        sandbox, settings, run
+    )
+
+
+def live_runs(
+    sandbox: Sandbox, settings: Settings, run: Callable[..., engine.Outcome]
+) -> dict[str, dict[str, Any]]:
+    """The live schedule: one busy event over a block; idle scheduler cycles."""
+    store = StateStore(settings.state_db)
+    spans = sorted(
+        (span[0], key)
+        for key, record in store.records("big", "google").items()
+        if key.startswith("block:") and (span := span_of(record.synced, ZoneInfo("UTC")))
+    )
+    store.close()
+    start, key = next((at, k) for at, k in spans if at > NOW + timedelta(days=2))
+    sandbox.google.add_busy(start, start + timedelta(minutes=45), "A new meeting")
+    outcome: list[engine.Outcome] = []
+    busy = measure(sandbox, lambda: outcome.append(run()))
+    busy["changed"] = outcome[-1].changes
+    cache = BusyCache(max_age=settings.busy_refresh, per_run=1)  # as `careersync run` keeps it
+    cycle = lambda at: outcome.append(run(busy_cache=cache, now=at))  # noqa: E731
+    measure(sandbox, lambda: cycle(NOW))  # the scheduler's first cycle reads everything
+    idle = measure(sandbox, lambda: cycle(NOW + timedelta(minutes=5)))
+    idle["changed"] = outcome[-1].changes
+    stale = measure(sandbox, lambda: cycle(NOW + timedelta(minutes=20)))
+    stale["changed"] = outcome[-1].changes
+    return {
+        f"busy over {key}": busy,
+        "idle cycle": idle,
+        "cycle, busy>15m": stale,
+    }
 
 
 def _google_credentials(sandbox: Sandbox) -> str:
@@ -213,6 +252,15 @@ def main() -> None:
         print(
             f"{'':15} {'ratio':18} {requests:>20.1f}x requests {b['seconds'] / a['seconds']:8.1f}x time"
         )
+    print("live schedule (careersync):")
+    print(f"{'step':34} {'todoist r/w':>12} {'google r/w':>12} {'seconds':>8} {'changed':>8}")
+    for step, figures in ours.items():
+        if "changed" in figures:
+            t, g = figures["todoist"], figures["google"]
+            print(
+                f"{step:34} {f'{t[0]}/{t[1]}':>12} {f'{g[0]}/{g[1]}':>12}"
+                f" {figures['seconds']:8.2f} {figures['changed']:>8}"
+            )
 
 
 if __name__ == "__main__":

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import httplib2
 from google.oauth2.credentials import Credentials
@@ -39,7 +38,6 @@ from connectors.gcal_errors import call as _call
 from connectors.gcal_map import (
     CALENDAR,
     calendar_item,
-    calendar_items,
     calendar_remote,
     event_body,
     event_id,
@@ -48,9 +46,6 @@ from connectors.gcal_map import (
     to_remote,
 )
 from connectors.retry import RetryPolicy
-from sync.blocks import block_state, history, next_block_day, plan_blocks
-from sync.decide import check_safety
-from sync.decide import decide as decide_actions
 from sync.errors import AuthError, RateLimited, RemoteError, SecretError, TransientError
 from sync.model import (
     Action,
@@ -63,12 +58,11 @@ from sync.model import (
     Remote,
     Snapshot,
     Update,
-    is_write,
 )
 from sync.plan import Plan
-from sync.planner import Interval, Risk
 from sync.secrets import SecretStore
 from sync.settings import Settings
+from sync.spans import Interval
 from sync.state import StateStore
 
 NAME = "Google Calendar"
@@ -89,12 +83,6 @@ PAGE = 2500  # events per list page (the maximum)
 CALENDAR_CURSOR = "calendar_id"
 RETIRED = "retired:"  # cursor prefix: a key whose deterministic event careersync itself deleted
 T = TypeVar("T")
-
-
-class CalendarDecision(NamedTuple):
-    actions: list[Action]
-    due: dict[str, date]  # action id -> day of its next block (the Todoist task's due date)
-    risks: tuple[Risk, ...]
 
 
 # The connector ------------------------------------------------------------------------------
@@ -269,37 +257,6 @@ class CalendarConnector:
             for cid, cal in (answer.get("calendars") or {}).items():
                 spans += _busy_spans(cid, cal)
         return sorted(spans)
-
-    # Deciding (the shell around the pure core) ---------------------------------------------
-    def decide(
-        self,
-        plan: Plan,
-        now: datetime,
-        *,
-        done: AbstractSet[str] = frozenset(),
-        texts: Mapping[str, str] | None = None,
-        dry_run: bool = False,
-        allow_mass_delete: bool = False,
-        pull_only: bool = False,
-    ) -> CalendarDecision:
-        """Gather, sort the blocks, place what is missing, decide; writes nothing remote.
-        With `pull_only` the safety checks judge only what a pull records (it deletes nothing)."""
-        snapshot = self.gather(now, persist=not dry_run)
-        records = self.store.records(plan.id, SERVICE)
-        state = block_state(plan, records, snapshot, done, now)
-        blocks, placement = plan_blocks(plan, state, now=now, done=done, busy=self.busy)
-        items = calendar_items(plan, blocks, texts, own_calendar=self.owns_calendar)
-        actions = decide_actions(items, records, snapshot, keep=history(now))
-        if any(r.kind == "calendar" and r.deleted for r in snapshot.remotes.values()):
-            actions = [a for a in actions if not is_write(a)]  # the user deleted the calendar
-        checked = [a for a in actions if not is_write(a)] if pull_only else actions
-        check_safety(checked, records, NAME, allow_mass_delete=allow_mass_delete)
-        due = {
-            a.id: day
-            for _, a in plan.actions()
-            if (day := next_block_day(a.id, blocks, plan.tz, now)) is not None
-        }
-        return CalendarDecision(actions, due, placement.risks)
 
     # Writing ------------------------------------------------------------------------------
     def apply(self, actions: Sequence[Action]) -> Applied:

@@ -16,20 +16,39 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sync.blocks import block_key, parse_time, time_field
+from sync.calendar_layout import (
+    CALENDAR,
+    KEY_PROPERTY,
+    MILESTONE,
+    PLAN_PROPERTY,
+    block_item,
+    calendar_item,
+    calendar_items,
+    calendar_title,
+    marker,
+    milestone_item,
+)
 from sync.model import Item, Remote
-from sync.plan import Action, Milestone, Plan
-from sync.planner import Block
+from sync.spans import parse_time, time_field
 
-CALENDAR = "calendar"
-MILESTONE = "milestone:"
-PLAN_PROPERTY = "careersync_plan"
-KEY_PROPERTY = "careersync_key"
+__all__ = [
+    "CALENDAR",
+    "MILESTONE",
+    "block_item",
+    "calendar_item",
+    "calendar_items",
+    "calendar_title",
+    "event_body",
+    "event_id",
+    "marker",
+    "milestone_item",
+    "to_remote",
+]
 EVENT_FIELDS = ("summary", "description", "start", "end")
 CALENDAR_FIELDS = ("summary", "description", "timeZone")
 FREEBUSY_LIMIT = timedelta(days=90)  # longest range one freeBusy query may ask for
@@ -40,68 +59,6 @@ def event_id(plan_id: str, key: str) -> str:
     """Deterministic base32hex event id (`^[a-v0-9]{5,1024}$`), 52 characters."""
     digest = hashlib.sha256(f"{plan_id}/{key}".encode()).digest()
     return base64.b32hexencode(digest).decode().lower().rstrip("=")
-
-
-def marker(plan_id: str) -> str:
-    """The line in the calendar's description that says which plan it belongs to."""
-    return f"Managed by careersync (plan {plan_id})."
-
-
-def calendar_title(plan: Plan) -> str:
-    return f"Career plan: {plan.title}"
-
-
-def calendar_items(
-    plan: Plan,
-    blocks: Sequence[Block],
-    texts: Mapping[str, str] | None = None,
-    *,
-    own_calendar: bool = True,
-) -> list[Item]:
-    """The calendar (unless the user named one), a milestone event each, the blocks' events."""
-    items = [calendar_item(plan)] if own_calendar else []
-    items += [milestone_item(plan, m.id, (texts or {}).get(m.id)) for m in plan.milestones]
-    titles = {a.id: (m, a) for m, a in plan.actions()}
-    items += [block_item(plan, b, *titles[b.action_id]) for b in blocks if b.action_id in titles]
-    return items
-
-
-def calendar_item(plan: Plan) -> Item:
-    description = "\n\n".join(filter(None, [plan.vision.text(), marker(plan.id)]))
-    fields = {
-        "summary": calendar_title(plan),
-        "description": description,
-        "timeZone": plan.timezone,
-    }
-    return Item(CALENDAR, "calendar", fields)
-
-
-def milestone_item(plan: Plan, milestone_id: str, progress: str | None) -> Item:
-    m = plan.milestone(milestone_id)
-    key = f"{MILESTONE}{m.id}"
-    fields = {
-        "summary": f"Milestone: {m.title}",
-        "description": "\n\n".join(filter(None, [m.notes, progress])),
-        "start": {"date": m.due.isoformat()},
-        "end": {"date": (m.due + timedelta(days=1)).isoformat()},
-    }
-    initial = {**_marks(plan.id, key), "transparency": "transparent"}  # a date, not busy time
-    return Item(key, "event", fields, parent=CALENDAR, initial=initial)
-
-
-def block_item(plan: Plan, block: Block, milestone: Milestone, action: Action) -> Item:
-    key = block_key(block.action_id, block.index)
-    fields = {
-        "summary": action.title,
-        "description": "\n\n".join(filter(None, [f"Milestone: {milestone.title}", action.notes])),
-        "start": time_field(block.start, plan.tz),
-        "end": time_field(block.end, plan.tz),
-    }
-    return Item(key, "event", fields, parent=CALENDAR, initial=_marks(plan.id, key))
-
-
-def _marks(plan_id: str, key: str) -> dict[str, Any]:
-    return {"extendedProperties": {"private": {PLAN_PROPERTY: plan_id, KEY_PROPERTY: key}}}
 
 
 def event_body(plan_id: str, item: Item) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sync.model import Item, Remote
-from sync.plan import Action, Milestone, Plan
+from sync.plan import WEEKDAYS, Action, Milestone, Plan
 
 MARKER = re.compile(r"\[careersync ([a-z0-9][a-z0-9-]*) ([a-z]+(?::[a-z0-9-]+)*(?::[0-9]+)?)\]\s*$")
 URGENT, HIGH, NORMAL = 4, 3, 1
@@ -31,14 +31,17 @@ def read_mark(text: str | None) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def recurrence_string(action: Action) -> str:
+def recurrence_string(action: Action, next_block: date | None = None) -> str:
     """Todoist's recurring due string for an action's `every`/`days`.
 
     `every: day` with days happens on each of them; `week` or `2 weeks` happens once a period,
-    on its one listed day, or (several listed) on whichever of them the planner finds room.
+    on its one listed day, or (none or several listed) on whichever day the planner finds room:
+    then the task recurs on the weekday of its next block, so it is due when its block is.
     """
     assert action.recurrence is not None
     every, days = action.recurrence.every, list(action.recurrence.days)
+    if every in ("week", "2 weeks") and len(days) != 1 and next_block is not None:
+        days = [WEEKDAYS[next_block.weekday()]]
     if every == "day" and days:
         rule = "every " + ", ".join(days)
     elif every == "week" and len(days) == 1:
@@ -117,7 +120,11 @@ def _action_items(
         mark(action.notes, plan.id, key),
         f"section:{milestone.id}",
         order,
-        due=recurrence_string(action) if recurring else (next_block or action.due).isoformat(),
+        due=(
+            recurrence_string(action, next_block)
+            if recurring
+            else (next_block or action.due).isoformat()
+        ),
         deadline=action.until if recurring else action.due,
         minutes=int(action.effort.total_seconds() // 60),
         labels=[action.kind] if action.kind else [],

@@ -1,4 +1,4 @@
-"""Block bookkeeping: which focus blocks stay, which are history, and what is left to place.
+"""Block bookkeeping: which focus blocks are history, pinned or tentative, and what is left.
 
 Pure: the calendar records, the remote snapshot, the done actions and `now` go in; the blocks to
 keep in the calendar, the effort still to place and the numbering of new blocks come out.
@@ -7,12 +7,17 @@ A block's key is `block:<action id>:<index>`; its calendar event's `start`/`end`
 synced or as the user left them, say where it is. The rules (DESIGN.md "Who owns what"):
 - a block that has started is history: it stays in the calendar and is never deleted;
 - an ended block of an open one-off action is *missed*: its effort is placed again;
-- a future block the user moved stays where they put it and counts;
+- a future block the user moved or resized is *pinned* where they put it and counts;
+- so is a block inside the frozen horizon (the next 24 hours by default), unless it now sits on
+  busy time;
+- every other future block careersync placed is *tentative*: the planner keeps it where it is
+  while it stays valid and moves it when it must (see `sync.planner`);
 - a block the user deleted is not recreated: its effort is placed again, elsewhere (its span is
   busy time for the planner);
 - future blocks of done actions, or of actions no longer in the plan, are left out, so decide
   deletes them;
-- block indexes are never reused: Google keeps deleted events' ids (a second insert is a 409).
+- block indexes are never reused for a new block: Google keeps deleted events' ids (a second
+  insert is a 409); a moved block keeps its key, so its event is patched.
 """
 
 from __future__ import annotations
@@ -21,55 +26,43 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from sync.model import Record, Remote, Snapshot
 from sync.plan import Plan
-from sync.planner import Block, Interval, Placement, place_blocks
+from sync.planner import Placement, place_blocks
+from sync.spans import (
+    BLOCK,
+    Block,
+    Interval,
+    block_key,
+    parse_block_key,
+    parse_time,
+    span_of,
+    time_field,
+)
 
-BLOCK = "block:"
-BusyLookup = Callable[[datetime, datetime], Sequence[Interval]]
-_FETCH_STEP = timedelta(days=28)  # a re-fetch of busy time looks at least this far further
+__all__ = [
+    "BLOCK",
+    "FROZEN",
+    "BlockState",
+    "block_key",
+    "block_state",
+    "busy_horizon",
+    "history",
+    "next_block_day",
+    "parse_block_key",
+    "parse_time",
+    "plan_blocks",
+    "span_of",
+    "time_field",
+    "without",
+]
 
-
-def block_key(action_id: str, index: int) -> str:
-    return f"{BLOCK}{action_id}:{index}"
-
-
-def parse_block_key(key: str) -> tuple[str, int] | None:
-    """(action id, index) of a block key, or None for any other key."""
-    if not key.startswith(BLOCK):
-        return None
-    action_id, _, index = key[len(BLOCK) :].rpartition(":")
-    return (action_id, int(index)) if action_id and index.isdigit() else None
-
-
-# Event times: the shape shared by items, remotes and records --------------------------------
-
-
-def time_field(at: datetime, tz: ZoneInfo) -> dict[str, str]:
-    """An event's `start`/`end` for an instant, in the plan's zone (Google's EventDateTime)."""
-    return {"dateTime": at.astimezone(tz).isoformat(timespec="seconds"), "timeZone": tz.key}
-
-
-def parse_time(value: Any, tz: ZoneInfo) -> datetime | None:
-    """The instant of an EventDateTime (an all-day `date` is local midnight); None if absent."""
-    if not isinstance(value, Mapping):
-        return None
-    if value.get("dateTime"):
-        at = datetime.fromisoformat(str(value["dateTime"]).replace("z", "Z"))
-        zone = ZoneInfo(value["timeZone"]) if value.get("timeZone") else tz
-        return at if at.tzinfo else at.replace(tzinfo=zone)
-    if value.get("date"):
-        return datetime.combine(date.fromisoformat(str(value["date"])), time(0), tzinfo=tz)
-    return None
-
-
-def span_of(fields: Mapping[str, Any], tz: ZoneInfo) -> tuple[datetime, datetime] | None:
-    start, end = parse_time(fields.get("start"), tz), parse_time(fields.get("end"), tz)
-    return (start, end) if start is not None and end is not None and start < end else None
+FROZEN = timedelta(hours=24)  # default frozen horizon: blocks starting sooner stay put
+_NO_DAYS: Mapping[str, date] = MappingProxyType({})
 
 
 # The state of an action's blocks ------------------------------------------------------------
@@ -84,6 +77,8 @@ class BlockState:
     deleted: tuple[Interval, ...]  # future spans of blocks the user deleted: busy for re-plans
     remaining: Mapping[str, timedelta]  # one-off open action -> effort still to place
     next_index: Mapping[str, int]  # action -> first unused block index
+    moved: tuple[Block, ...] = ()  # future blocks of open actions the user moved or resized
+    placed: tuple[Block, ...] = ()  # future blocks of open actions where careersync put them
 
     @property
     def planner_kept(self) -> tuple[Block, ...]:
@@ -101,6 +96,8 @@ class _Seen:
     index: int
     span: tuple[datetime, datetime] | None
     gone: bool  # the user deleted it (or it vanished from a complete snapshot)
+    moved: bool  # the user moved or resized it (the live span differs from the synced one)
+    known: bool  # the state has a record of it (careersync forgets the blocks it deletes)
 
 
 def block_state(
@@ -109,14 +106,19 @@ def block_state(
     snapshot: Snapshot,
     done: AbstractSet[str],
     now: datetime,
+    moved_keys: AbstractSet[str] = frozenset(),
 ) -> BlockState:
-    """Sort every block careersync ever made for this plan into the rules above."""
+    """Sort every block careersync ever made for this plan into the rules above.
+
+    `moved_keys`: blocks the user moved in an earlier run (their new place is synced since)."""
     actions = {a.id: a for _, a in plan.actions()}
     desired: list[Block] = []
     kept: list[Block] = []
     missed: list[Block] = []
     dropped: list[Block] = []
     deleted: list[Interval] = []
+    moved: list[Block] = []
+    placed: list[Block] = []
     next_index: dict[str, int] = {}
     for seen in _seen_blocks(records, snapshot, plan.tz):
         next_index[seen.action_id] = max(next_index.get(seen.action_id, 0), seen.index + 1)
@@ -126,7 +128,7 @@ def block_state(
         action = actions.get(seen.action_id)
         started, ended = block.start <= now, block.end <= now
         if seen.gone:
-            if not started:
+            if not started and seen.known:  # the user deleted it: not there again
                 deleted.append(Interval(block.start, block.end))
             continue
         is_open = action is not None and seen.action_id not in done
@@ -134,6 +136,8 @@ def block_state(
             (desired if is_open else dropped).append(block)
             if is_open:
                 kept.append(block)
+                was_moved = seen.moved or block_key(block.action_id, block.index) in moved_keys
+                (moved if was_moved else placed).append(block)
             continue
         if action is None:
             continue  # history of an action no longer in the plan: keep() protects its record
@@ -150,6 +154,8 @@ def block_state(
         deleted=tuple(sorted(deleted)),
         remaining=_remaining(plan, kept, done),
         next_index=next_index,
+        moved=_sorted(moved),
+        placed=_sorted(placed),
     )
 
 
@@ -165,13 +171,21 @@ def _seen_blocks(
         remote = snapshot.remotes.get(record.remote_id) if record else None
         remote = remote or by_key.get(key)
         gone = _gone(record, remote)
-        yield _Seen(*parsed, _span(record, remote, gone, tz), gone)
+        span = _span(record, remote, gone, tz)
+        yield _Seen(*parsed, span, gone, _moved(record, remote, tz), record is not None)
 
 
 def _gone(record: Record | None, remote: Remote | None) -> bool:
     if record is not None and record.status != "active":
         return True
     return remote is None or remote.deleted  # known to the state, absent from the read
+
+
+def _moved(record: Record | None, remote: Remote | None, tz: ZoneInfo) -> bool:
+    if record is None or remote is None or remote.deleted:
+        return False
+    synced, live = span_of(record.synced, tz), span_of(remote.fields, tz)
+    return synced is not None and live is not None and synced != live
 
 
 def _span(
@@ -212,7 +226,20 @@ def history(now: datetime) -> Callable[[Record], bool]:
     return keep
 
 
-# Placing new blocks -------------------------------------------------------------------------
+# Placing blocks ----------------------------------------------------------------------------
+
+
+def split_placed(
+    state: BlockState, busy: Sequence[Interval], now: datetime, frozen: timedelta = FROZEN
+) -> tuple[tuple[Block, ...], tuple[Block, ...]]:
+    """(pinned, tentative) of careersync-placed future blocks: a block starting within the
+    frozen horizon is pinned unless it now sits on busy time."""
+    pinned: list[Block] = []
+    tentative: list[Block] = []
+    for b in state.placed:
+        on_busy = any(x.start < b.end and b.start < x.end for x in busy)
+        (pinned if b.start < now + frozen and not on_busy else tentative).append(b)
+    return tuple(pinned), tuple(tentative)
 
 
 def plan_blocks(
@@ -221,37 +248,55 @@ def plan_blocks(
     *,
     now: datetime,
     done: AbstractSet[str],
-    busy: BusyLookup | None = None,
+    busy: Sequence[Interval] = (),
+    frozen: timedelta = FROZEN,
+    not_before: Mapping[str, date] = _NO_DAYS,
 ) -> tuple[tuple[Block, ...], Placement]:
-    """All blocks the calendar should hold (staying + new) and the planner's placement.
+    """All blocks the calendar should hold (history, pinned, kept, new or moved) and the
+    planner's placement, against the busy time given (see `busy_horizon` for how far it must
+    reach)."""
+    _, tentative = split_placed(state, busy, now, frozen)
+    loose = set(tentative)
+    remaining = dict(state.remaining)
+    for b in tentative:
+        if b.action_id in remaining:
+            remaining[b.action_id] += b.end - b.start
+    placement = place_blocks(
+        plan,
+        now=now,
+        remaining=remaining,
+        done=done,
+        busy=[*state.deleted, *busy],
+        kept=tuple(b for b in state.planner_kept if b not in loose),
+        tentative=tentative,
+        next_index=state.next_index,
+        not_before=not_before,
+    )
+    staying = [b for b in state.desired if b not in loose]
+    return _sorted([*staying, *placement.kept, *placement.blocks]), placement
 
-    Busy time is looked up lazily: not at all when nothing new is placed, otherwise only up to
-    the last new block, widening while busy time pushes blocks further out.
-    """
 
-    def place(extra: Sequence[Interval]) -> Placement:
-        return place_blocks(
-            plan,
-            now=now,
-            remaining=state.remaining,
-            done=done,
-            busy=[*state.deleted, *extra],
-            kept=state.planner_kept,
-            next_index=state.next_index,
-        )
+def busy_horizon(blocks: Iterable[Block], now: datetime) -> datetime:
+    """How far busy time must be known to check these blocks: the end of the last one ahead."""
+    return max((b.end for b in blocks if b.end > now), default=now)
 
-    found: list[Interval] = []
-    looked_until = now
-    placement = place(found)
-    while busy is not None and placement.blocks:
-        last = max(b.end for b in placement.blocks)
-        if last <= looked_until:
-            break
-        until = max(last, looked_until + _FETCH_STEP)
-        found += busy(looked_until, until)
-        looked_until = until
-        placement = place(found)
-    return _sorted([*state.desired, *placement.blocks]), placement
+
+def without(busy: Sequence[Interval], blocks: Iterable[Block]) -> list[Interval]:
+    """Busy time minus the spans of careersync's own blocks (busy time read from a calendar
+    that holds them)."""
+    cuts = sorted((b.start, b.end) for b in blocks)
+    out: list[Interval] = []
+    for x in busy:
+        start = x.start
+        for a, e in cuts:
+            if e <= start or a >= x.end:
+                continue
+            if a > start:
+                out.append(Interval(start, a))
+            start = max(start, e)
+        if start < x.end:
+            out.append(Interval(start, x.end))
+    return out
 
 
 def next_block_day(

@@ -39,6 +39,7 @@ from connectors.clients import WatchedHttp
 from connectors.gcal import CredentialCache
 from connectors.retry import RetryPolicy
 from sync import engine
+from sync.busytime import BusyCache
 from sync.errors import (
     AuthError,
     CareersyncError,
@@ -229,6 +230,8 @@ class Scheduler:
         self.delay = self.interval
         self.cycles = 0
         self._job: schedule.Job | None = None
+        # Busy time across cycles: read again once older than busy_refresh, one piece a cycle.
+        self.busy = BusyCache(max_age=settings.busy_refresh, per_run=1)
 
     # The plan file ---------------------------------------------------------------------
     def refresh_plan(self) -> Plan:
@@ -323,7 +326,13 @@ class Scheduler:
             with self.sessions(self.settings, plan, policy) as session:
                 counted = session.todoist is not None and _count_requests(session, requests)
                 outcome = engine.run(
-                    plan, session.store, at, todoist=session.todoist, calendar=session.calendar
+                    plan,
+                    session.store,
+                    at,
+                    todoist=session.todoist,
+                    calendar=session.calendar,
+                    busy_cache=self.busy,
+                    frozen=self.settings.frozen_horizon,
                 )
                 google = _google_requests(session)
         except Stopped:

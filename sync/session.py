@@ -55,7 +55,13 @@ def open_session(
             todoist = TodoistConnector(client, token, store, plan, policy=policy)
         if settings.google_enabled:
             calendar = connect(
-                settings, secrets, store, plan, http=google_http, policy=policy, cache=credentials
+                _with_other_plans(settings, store, plan),
+                secrets,
+                store,
+                plan,
+                http=google_http,
+                policy=policy,
+                cache=credentials,
             )
         with store.snapshot() if dry_run else nullcontext():
             yield Session(store, todoist, calendar)
@@ -65,3 +71,15 @@ def open_session(
         if calendar is not None and google_http is None:
             calendar.http.close()  # the connections the session opened
         store.close()
+
+
+def _with_other_plans(settings: Settings, store: StateStore, plan: Plan) -> Settings:
+    """The settings with the calendars of the other plans synced from this machine added to
+    the busy calendars, so two plans never double-book each other."""
+    others = [
+        c for p, c in sorted(store.cursors_named("google", "calendar_id").items()) if p != plan.id
+    ]
+    extra = [c for c in others if c not in settings.busy_calendars]
+    if not extra:
+        return settings
+    return settings.model_copy(update={"busy_calendars": [*settings.busy_calendars, *extra]})

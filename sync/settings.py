@@ -11,6 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,7 +94,14 @@ class Settings(BaseSettings):
     (needs `careersync auth google` again: Google's calendar.events permission)."""
 
     busy_calendars: list[str] = ["primary"]
-    """The user's own calendars whose busy time focus blocks must avoid."""
+    """The user's own calendars whose busy time focus blocks must avoid (the calendars of the
+    other plans synced from this machine are added)."""
+
+    frozen_horizon: timedelta = timedelta(hours=24)
+    """Focus blocks starting sooner than this stay put on a re-plan, unless on busy time."""
+
+    busy_refresh: timedelta = timedelta(minutes=15)
+    """`run` reads busy time again when what it read is older than this."""
 
     google_client_secrets: Path | None = None
     """OAuth client file (from Google Cloud console) used by `careersync auth google`."""

@@ -312,6 +312,13 @@ class StateStore:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def cursors_named(self, service: Service, name: str) -> dict[str, str]:
+        """plan id -> value of the cursor `name`, for every plan in the store."""
+        rows = self.db.execute(
+            "SELECT plan_id, value FROM cursors WHERE service = ? AND name = ?", (service, name)
+        )
+        return {str(p): str(v) for p, v in rows}
+
     def set_cursor(self, plan_id: str, service: Service, name: str, value: str | None) -> None:
         if value is None:
             self.db.execute(

@@ -7,15 +7,19 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sync.blocks import (
+    FROZEN,
     block_key,
     block_state,
+    busy_horizon,
     history,
     next_block_day,
     parse_block_key,
     parse_time,
     plan_blocks,
     span_of,
+    split_placed,
     time_field,
+    without,
 )
 from sync.decide import decide
 from sync.model import Delete, Record, Remote, Snapshot
@@ -220,38 +224,68 @@ def test_lost_state_recovers_blocks_and_indexes_from_the_calendar() -> None:
     state = block_state(PLAN, {}, s, set(), NOW)
     assert keys(state.kept) == [("a", 0)]
     assert state.next_index == {"a": 5}
-    assert state.deleted == (Interval(at(12, 5, 9), at(12, 5, 10)),)
+    # with no record, a cancelled event may be one careersync deleted itself (a block that
+    # moved or was dropped): its time is not taken as the user's "not there"
+    assert state.deleted == ()
 
 
 # -- placing ---------------------------------------------------------------------------------
 
 
-class Lookup:
-    def __init__(self, busy: Sequence[Interval] = ()) -> None:
-        self.busy = busy
-        self.calls: list[tuple[datetime, datetime]] = []
-
-    def __call__(self, start: datetime, end: datetime) -> list[Interval]:
-        self.calls.append((start, end))
-        return [i for i in self.busy if i.end > start and i.start < end]
+def synced(blocks: Sequence[Block]) -> tuple[dict[str, Record], Snapshot]:
+    """The records and calendar after a sync that put these blocks in place."""
+    records = recs(*(rec(b.action_id, b.index, b.start, b.end) for b in blocks))
+    return records, snap(*(rem(b.action_id, b.index, b.start, b.end) for b in blocks))
 
 
-def test_nothing_to_place_reads_no_busy_time() -> None:
+def test_nothing_changed_moves_nothing() -> None:
     plan = make_plan()
     blocks, first = plan_blocks(
         plan, block_state(plan, {}, snap(), set(), NOW), now=NOW, done=set()
     )
-    r = {block_key(b.action_id, b.index): b for b in blocks}
-    records = recs(*(rec(b.action_id, b.index, b.start, b.end) for b in r.values()))
-    s = snap(*(rem(b.action_id, b.index, b.start, b.end) for b in r.values()))
-    lookup = Lookup()
+    records, s = synced(blocks)
     again, placement = plan_blocks(
-        plan, block_state(plan, records, s, set(), NOW), now=NOW, done=set(), busy=lookup
+        plan, block_state(plan, records, s, set(), NOW), now=NOW, done=set()
     )
     assert first.blocks
     assert placement.blocks == ()
-    assert lookup.calls == []
     assert again == blocks
+    assert busy_horizon(blocks, NOW) == max(b.end for b in blocks)
+
+
+def test_a_busy_event_over_a_tentative_block_moves_only_that_block() -> None:
+    plan = make_plan()
+    blocks, _ = plan_blocks(plan, block_state(plan, {}, snap(), set(), NOW), now=NOW, done=set())
+    records, s = synced(blocks)
+    later = [b for b in blocks if b.start > NOW + 2 * FROZEN]
+    hit = later[0]
+    busy = [Interval(hit.start, hit.end)]
+    again, placement = plan_blocks(
+        plan, block_state(plan, records, s, set(), NOW), now=NOW, done=set(), busy=busy
+    )
+    moved = [b for b in placement.blocks if (b.action_id, b.index) == (hit.action_id, hit.index)]
+    assert moved
+    assert not (moved[0].start < hit.end and hit.start < moved[0].end)
+    # the others stay exactly where they were, unless the order made them move after it
+    unchanged = set(blocks) & set(again)
+    assert len(unchanged) >= len(blocks) - 1 - len(placement.blocks)
+    assert all(not (b.start < hit.end and hit.start < b.end) for b in again)
+
+
+def test_a_block_in_the_frozen_horizon_stays_unless_on_busy_time() -> None:
+    plan = make_plan()
+    blocks, _ = plan_blocks(plan, block_state(plan, {}, snap(), set(), NOW), now=NOW, done=set())
+    records, s = synced(blocks)
+    soon = min(blocks, key=lambda b: b.start)
+    state = block_state(plan, records, s, set(), NOW)
+    horizon = 4 * FROZEN  # the first block is on Saturday
+    pinned, tentative = split_placed(state, [], NOW, horizon)
+    assert soon.start < NOW + horizon
+    assert soon in pinned
+    assert soon not in tentative
+    pinned, tentative = split_placed(state, [Interval(soon.start, soon.end)], NOW, horizon)
+    assert soon in tentative
+    assert all(b.start >= NOW + horizon for b in tentative if b != soon)
 
 
 def test_new_blocks_avoid_busy_and_deleted_time_and_never_reuse_an_index() -> None:
@@ -260,10 +294,7 @@ def test_new_blocks_avoid_busy_and_deleted_time_and_never_reuse_an_index() -> No
     state = block_state(
         PLAN, recs(rec("a", 3, *deleted)), snap(rem("a", 3, *deleted, deleted=True)), set(), NOW
     )
-    lookup = Lookup([busy])
-    blocks, placement = plan_blocks(PLAN, state, now=NOW, done=set(), busy=lookup)
-    assert lookup.calls
-    assert lookup.calls[0][0] == NOW
+    blocks, placement = plan_blocks(PLAN, state, now=NOW, done=set(), busy=[busy])
     mine = [b for b in blocks if b.action_id == "a"]
     assert sum((b.end - b.start for b in mine), timedelta()) == 3 * H
     assert [b.index for b in mine] == [4, 5]
@@ -275,6 +306,16 @@ def test_new_blocks_avoid_busy_and_deleted_time_and_never_reuse_an_index() -> No
     assert next_block_day("a", blocks, LONDON) == mine[0].start.date()
     assert next_block_day("a", blocks, LONDON, mine[-1].end) is None
     assert next_block_day("zzz", blocks, LONDON) is None
+
+
+def test_busy_time_without_own_blocks() -> None:
+    own = [Block("a", 0, at(12, 9, 7), at(12, 9, 8))]
+    busy = [Interval(at(12, 9, 6), at(12, 9, 9)), Interval(at(12, 10, 7), at(12, 10, 8))]
+    assert without(busy, own) == [
+        Interval(at(12, 9, 6), at(12, 9, 7)),
+        Interval(at(12, 9, 8), at(12, 9, 9)),
+        Interval(at(12, 10, 7), at(12, 10, 8)),
+    ]
 
 
 def test_a_missed_block_is_placed_again_after_now() -> None:

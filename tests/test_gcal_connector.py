@@ -1,7 +1,7 @@
 """End to end: the plan in Google Calendar through the real google-api-python-client and the sandbox.
 
 Each scenario runs in-process and over loopback HTTP (the `env` fixture of tests/sandbox). The
-connector gathers, the pure core (blocks, planner, decide) decides, the connector applies; the
+connector gathers, the engine (blocks, planner, decide) decides, the connector applies; the
 user's moves and deletions are made with the emulator's user helpers.
 """
 
@@ -33,18 +33,19 @@ from connectors.gcal import (
     SCOPES,
     Applied,
     CalendarConnector,
-    CalendarDecision,
     connect,
     map_error,
 )
-from connectors.gcal_map import calendar_items, event_id, to_remote
+from connectors.gcal_map import event_id, to_remote
 from connectors.retry import RetryPolicy
 from connectors.sandbox import GOOGLE_CLIENT, Sandbox
 from connectors.sandbox.server import SandboxServer
 from connectors.sandbox.wire import Faults
 from sync.blocks import block_key, parse_block_key
+from sync.calendar_layout import calendar_items
 from sync.cli import auth_google
 from sync.cli.common import AppState
+from sync.engine import CalendarDecision, decide_calendar, remember_moves
 from sync.errors import (
     AuthError,
     RateLimited,
@@ -149,11 +150,17 @@ class Harness:
         """One run; the wire log is reset first so counts are this run's."""
         self.env.sandbox.wire.reset()
         connector = self.connector()
-        decision = connector.decide(self.plan, self.env.clock.now, done=set(done), texts=texts)
+        decision = decide_calendar(
+            self.plan, self.store, connector, self.env.clock.now, done=set(done), texts=texts
+        )
         applied = connector.apply(decision.actions)
+        remember_moves(self.plan, self.store, decision)
         assert applied.errors == []
         assert self.store.check(self.plan.id) == []
         return decision, applied
+
+    def decide(self, connector: CalendarConnector, **options: Any) -> CalendarDecision:
+        return decide_calendar(self.plan, self.store, connector, self.env.clock.now, **options)
 
     def lose_state(self) -> None:
         self.store.close()
@@ -255,23 +262,23 @@ def test_first_sync_creates_calendar_milestones_and_blocks_then_nothing(world: H
     again, second = world.sync()
     assert again.actions == []
     assert second.writes == 0
-    assert world.api() == {"reads": 1, "writes": 0}  # one full events.list, no freeBusy
+    assert world.api() == {"reads": 2, "writes": 0}  # events.list and fresh busy time
     assert world.env.sandbox.wire.counts("google")["writes"] <= 1  # at most the token refresh
 
     third, _ = world.sync()
     assert third.actions == []
-    assert world.api() == {"reads": 1, "writes": 0}  # one incremental events.list
+    assert world.api() == {"reads": 2, "writes": 0}  # an incremental events.list, busy time
 
 
 def test_a_dry_run_writes_nothing_remote_or_local(world: Harness) -> None:
     world.env.sandbox.wire.reset()
-    decision = world.connector().decide(world.plan, world.env.clock.now, dry_run=True)
+    decision = world.decide(world.connector(), dry_run=True)
     assert _writes(decision.actions)["Create"] > 3
     assert world.env.sandbox.wire.counts("google")["writes"] == 0
     assert world.store.cursor("career", "google", "calendar_id") is None
     world.sync()
     world.lose_state()
-    world.connector().decide(world.plan, world.env.clock.now, dry_run=True)
+    world.decide(world.connector(), dry_run=True)
     assert world.store.cursor("career", "google", "calendar_id") is None  # found, not stored
     assert world.store.mirror("career", "google") == {}
 
@@ -312,8 +319,10 @@ def test_a_moved_block_is_kept_where_the_user_put_it(world: Harness) -> None:
     )
 
     decision, applied = world.sync()
-    assert applied.writes == 0
-    assert [type(a).__name__ for a in decision.actions] == ["Link"]
+    # only the order moves: 'exam' comes after 'study', whose block is now on Sunday
+    assert [a.key for a in decision.actions if is_write(a)] == ["block:exam:0", "block:exam:1"]
+    assert applied.writes == 2
+    assert all(_start(e) >= sunday + length for e in world.blocks("exam"))
     moved = world.event(key)
     assert _start(moved) == sunday
     synced = world.store.records("career", "google")[key].synced
@@ -401,7 +410,7 @@ def test_a_lost_batch_answer_is_resent_and_relinked(world: Harness) -> None:
     # writes: 1 calendars.insert, 2 the batch (applied, its answer lost)
     world.env.sandbox.wire.reset(Faults(drop_after_write={2}, service="google"))
     connector = world.connector()
-    decision = connector.decide(world.plan, world.env.clock.now)
+    decision = world.decide(connector)
     applied = connector.apply(decision.actions)
     log = world.env.sandbox.wire.log
     assert next(e.status for e in log if e.path.startswith("/batch")) == 0  # dropped
@@ -465,7 +474,7 @@ def test_an_expired_sync_token_recovers_with_a_full_read(world: Harness) -> None
     lists = [e for e in world.env.sandbox.wire.log if e.path.endswith("/events")]
     assert [e.status for e in lists] == [410, 200]
     assert world.sync()[0].actions == []
-    assert world.api() == {"reads": 1, "writes": 0}
+    assert world.api() == {"reads": 2, "writes": 0}
 
 
 def test_a_deleted_calendar_is_respected(world: Harness) -> None:
@@ -474,7 +483,7 @@ def test_a_deleted_calendar_is_respected(world: Harness) -> None:
     with pytest.raises(SafetyError):  # everything vanished: refused unless asked for
         world.sync()
     connector = world.connector()
-    decision = connector.decide(world.plan, world.env.clock.now, allow_mass_delete=True)
+    decision = world.decide(connector, allow_mass_delete=True)
     assert not [a for a in decision.actions if is_write(a)]
     connector.apply(decision.actions)
     assert world.store.records("career", "google")["calendar"].status == "dismissed"
@@ -494,7 +503,7 @@ def test_a_named_calendar_that_does_not_exist_is_a_clear_error(env: Env, tmp_pat
 def test_server_errors_are_retried(world: Harness) -> None:
     world.env.sandbox.wire.reset(Faults(fail_at={2: 503, 4: 500}, service="google"))
     connector = world.connector()
-    applied = connector.apply(connector.decide(world.plan, world.env.clock.now).actions)
+    applied = connector.apply(world.decide(connector).actions)
     assert applied.errors == []
     assert world.policy.retries == 2
     assert world.sync()[0].actions == []

@@ -88,7 +88,7 @@ def test_a_lost_calendar_insert_answer_makes_one_calendar(world: Harness, faults
     world.env.sandbox.wire.reset(faults)
     connector = world.connector()
     with contextlib.suppress(RemoteError):  # a run may give up; the next one converges
-        connector.apply(connector.decide(world.plan, world.env.clock.now).actions)
+        connector.apply(world.decide(connector).actions)
     assert len(_ours(world)) <= 1
     world.sync()
     world.sync()
@@ -184,7 +184,7 @@ def test_a_malformed_answer_is_retried(world: Harness, kind: str) -> None:
     broken = {n: kind for n in (1, 2, 3, 5)}
     world.env.sandbox.wire.reset(Faults(malformed=broken, service="google"))
     connector = world.connector()
-    applied = connector.apply(connector.decide(world.plan, world.env.clock.now).actions)
+    applied = connector.apply(world.decide(connector).actions)
     assert applied.errors == []
     assert world.policy.retries >= 4
     assert len(_ours(world)) == 1
@@ -204,7 +204,7 @@ def test_a_malformed_write_answer_is_retried(world: Harness, kind: str) -> None:
     world.sync()
     _renamed(world)
     connector = world.connector()
-    decision = connector.decide(world.plan, world.env.clock.now)
+    decision = world.decide(connector)
     world.env.sandbox.wire.reset(Faults(malformed={1: kind, 2: kind, 3: kind}))
     applied = connector.apply(decision.actions)  # the calendar patch, then the batch
     assert applied.errors == []
@@ -220,7 +220,7 @@ def test_answers_that_stay_malformed_are_one_clear_transient_error(
     world.sync()
     _renamed(world)
     connector = world.connector()
-    decision = connector.decide(world.plan, world.env.clock.now)
+    decision = world.decide(connector)
     world.env.sandbox.wire.reset(Faults(malformed={n: kind for n in range(1, 99)}))
     with pytest.raises(RemoteError) as caught:
         connector.apply(decision.actions)

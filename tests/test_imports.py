@@ -18,7 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CORE = {
+    "sync.allocation",
+    "sync.problem",
+    "sync.redates",
     "sync.blocks",
+    "sync.busytime",
+    "sync.calendar_layout",
+    "sync.feasibility",
+    "sync.freetime",
+    "sync.spans",
     "sync.dates",
     "sync.decide",
     "sync.durations",
@@ -34,18 +42,20 @@ IO += ("keyring", "socket", "subprocess", "urllib.request", "http.client", "shut
 SHELL = ("sync.state", "sync.settings", "sync.secrets", "sync.session", "sync.engine")
 SHELL += ("sync.scheduler", "sync.cli", "sync.lock", "sync.loader")
 PLANNING = ("sync.planner", "sync.blocks", "sync.decide", "sync.progress", "sync.settings")
+PLANNING += (
+    "sync.feasibility",
+    "sync.freetime",
+    "sync.busytime",
+    "sync.problem",
+    "sync.allocation",
+)
 PLANNING += ("sync.secrets", "sync.session", "sync.engine", "sync.scheduler", "sync.cli")
 SHELL_MODULES = ("sync.cli", "sync.scheduler", "sync.session", "sync.__main__")
 
 KNOWN = {
     ("sync.engine", "connectors.todoist_map"),
-    ("connectors.gcal", "sync.blocks"),
-    ("connectors.gcal", "sync.decide"),
-    ("connectors.gcal", "sync.planner"),
     ("connectors.gcal", "sync.secrets"),
     ("connectors.gcal", "sync.settings"),
-    ("connectors.gcal_map", "sync.blocks"),
-    ("connectors.gcal_map", "sync.planner"),
 }
 
 

@@ -310,7 +310,12 @@ def check(case: Case, result: Placement) -> None:
         assert utc(b.start) >= utc(case.now)
         assert local_day(b.start, tz) >= max(plan.start, a.start or plan.start)
         last = local_day(b.end - timedelta(microseconds=1), tz)
-        assert last <= min(plan.end, a.due if a.recurrence is None else (a.until or a.due))
+        if b.action_id in result.overdue:  # due passed: placed from now on, within the cap
+            assert a.recurrence is None
+            assert a.due < local_day(case.now, tz) + timedelta(days=1)
+            assert last <= plan.end + timedelta(weeks=26)
+        else:
+            assert last <= min(plan.end, a.due if a.recurrence is None else (a.until or a.due))
         assert not any(overlaps(b, x) for x in case.busy), b
         assert not any(overlaps(b, k) for k in case.kept), b
         assert not any(overlaps(b, c) for c in result.blocks[i + 1 :]), b
@@ -376,6 +381,11 @@ def check_one_off(case: Case, a: Action, blocks: list[Block], unplaced: timedelt
     ordered = sorted(blocks, key=lambda b: utc(b.start))
     for x, y in pairwise(ordered):
         assert utc(y.start) - utc(x.end) >= sched.min_block  # a break between blocks
+    for b in blocks:  # and from the action's blocks already in the calendar
+        for k in case.kept:
+            if k.action_id == a.id and utc(k.start) < utc(k.end):
+                gap = max(utc(b.start) - utc(k.end), utc(k.start) - utc(b.end))
+                assert gap >= sched.min_block, (b, k)
 
 
 def check_recurring(case: Case, a: Action, blocks: list[Block], unplaced: timedelta) -> None:

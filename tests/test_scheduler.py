@@ -423,3 +423,39 @@ def test_a_cycle_reports_both_services_requests(tmp_path: Path) -> None:
         f"08:00:00 synced: up to date (todoist {idle.requests} request"
         f"{'s' * (idle.requests != 1)}, google {idle.google_requests} requests)"
     )
+
+
+def test_idle_cycles_stay_in_budget_and_a_new_busy_event_is_seen_within_15_minutes(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from tests.test_live_schedule import PLAN, blocks, make_world, overlaps
+
+    world = make_world(tmp_path, PLAN)  # the UK's clock-change week is in its first weeks
+    h = Harness(world)
+    assert h.cycle().ok
+    for _ in range(3):  # idle cycles, 5 minutes apart
+        world.later(minutes=5)
+        assert h.cycle().changes == 0
+        for service in ("todoist", "google"):
+            assert requests(world, service) <= 2, service
+    key, span = next(
+        (k, s) for k, s in blocks(world).items() if s[0] > world.now + timedelta(days=2)
+    )
+    world.sandbox.google.add_busy(span[0], span[1], "A new meeting")
+    seen_after = None
+    for minutes in range(5, 25, 5):
+        world.later(minutes=5)
+        h.cycle()
+        assert requests(world, "google") <= 3  # events.list, one busy piece, the move
+        if not overlaps(blocks(world)[key], span):
+            seen_after = minutes
+            break
+    assert seen_after is not None
+    assert seen_after <= 15
+
+
+def requests(world: World, service: str) -> int:
+    """API requests this cycle (a token refresh left out: `careersync run` caches the token)."""
+    return sum(e.service == service and e.path != "/token" for e in world.sandbox.wire.log)

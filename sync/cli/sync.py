@@ -110,7 +110,10 @@ def _run(ctx: typer.Context, path: Path, **options: bool) -> Ran:
                 at,
                 todoist=todoist,
                 calendar=session.calendar,
-                **chosen,
+                dry_run=chosen.get("dry_run", False),
+                allow_mass_delete=chosen.get("allow_mass_delete", False),
+                pull_only=chosen.get("pull_only", False),
+                frozen=settings.frozen_horizon,
             )
 
         try:
