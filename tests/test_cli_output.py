@@ -170,7 +170,7 @@ def test_pull_says_what_the_user_changed(cli: Cli, tmp_path: Path) -> None:
     )
     assert '  checkpoint "Milestone: First step": completed\n' in out
     assert '  block "Send the weekly update": moved to Fri 2027-03-26 09:00\n' in out
-    assert out.endswith("pulled: 1 completions, 2 edits made remotely\n")
+    assert out.endswith("pulled: 1 completion, 2 edits made remotely\n")
     assert json.loads(as_json.stdout)["edits"] == [
         {
             "service": "todoist",

@@ -75,7 +75,11 @@ def pull(ctx: typer.Context, plan: Path = PLAN_ARG, as_json: bool = PULL_JSON) -
     for edit in edits:
         console.print(f"  {escape(str(edit))}")
     done = sum("completed" in edit.what for edit in edits)
-    console.print(f"pulled: {done} completions, {len(edits) - done} edits made remotely")
+    others = len(edits) - done
+    console.print(
+        f"pulled: {done} completion{'s' * (done != 1)}, "
+        f"{others} edit{'s' * (others != 1)} made remotely"
+    )
 
 
 @dataclass
