@@ -141,7 +141,7 @@ def test_failed_parts_of_a_batch_alone_are_retried_and_converge(env: Env, tmp_pa
         13: "tooManyRequests",
     }
     connector = world.connector()
-    decision = connector.decide(world.plan, env.clock.now)
+    decision = world.decide(connector)
     creates = sum(isinstance(a, Create) for a in decision.actions)
     env.sandbox.wire.reset(Faults(batch_parts=faults, service="google"))
     applied = connector.apply(decision.actions)
@@ -164,7 +164,7 @@ def test_a_per_user_rate_limit_is_waited_out(env: Env, tmp_path: Path) -> None:
     waits = _pacing(world)
     env.sandbox.google.limits.per_minute = 10**6  # counting from here
     connector = world.connector()
-    decision = connector.decide(world.plan, env.clock.now)
+    decision = world.decide(connector)
     calls = sum(isinstance(a, Create) for a in decision.actions)  # the calendar and its events
     env.clock.advance(seconds=40)
     env.sandbox.google.limits.per_minute = calls  # Google's is 600; every part counts
@@ -187,7 +187,7 @@ def test_quota_exceeded_is_one_clear_line_then_a_later_run_converges(
     _pacing(world)
     google = env.sandbox.google
     connector = world.connector()
-    decision = connector.decide(world.plan, env.clock.now)
+    decision = world.decide(connector)
     env.sandbox.wire.reset(Faults(batch_parts={4: "quotaExceeded"}, service="google"))
     google.limits.read_only_until = env.clock.now + timedelta(hours=3)
     with pytest.raises(RateLimited) as caught:

@@ -109,7 +109,7 @@ def test_a_home_that_cannot_be_written(tmp_path: Path, served: dict[str, str]) -
     blocked = tmp_path / "a-file"
     blocked.write_text("")  # the home path is taken by a file: nothing can be made in it
     env = served | {"CAREERSYNC_HOME": str(blocked)}
-    _one_line(careersync("sync", str(plan), env=env), 2, f"cannot write to {blocked}")
+    _one_line(careersync("sync", str(plan), env=env), 2, f"home {blocked} is not a directory")
 
 
 def test_a_read_only_database_is_one_clear_line(tmp_path: Path) -> None:
